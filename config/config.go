@@ -1,0 +1,42 @@
+// Package config holds the run configuration that the command line builds and that the
+// sandbox engines (tracer, userns) consume. It has no behaviour of its own.
+package config
+
+import "github.com/groot-sandbox/groot/bindings"
+
+// Mode selects the sandbox engine.
+type Mode string
+
+const (
+	ModeAuto   Mode = "auto"   // userns when the kernel allows and the options permit, else ptrace
+	ModePtrace Mode = "ptrace" // always the tracer
+	ModeUserns Mode = "userns" // always namespaces; fail clearly when unavailable
+)
+
+// Config is everything one groot run needs to know.
+type Config struct {
+	// Table maps guest paths to host paths; its binding of "/" is the rootfs.
+	Table *bindings.Table
+	// Cwd is the guest's initial working directory (a guest path).
+	Cwd string
+	// Command is the guest argv. Command[0] is the path handed to execve in the
+	// guest (already looked up in the guest's PATH by the command line).
+	Command []string
+	// Argv0 is the argv[0] the guest program sees ("-sh" for the default login shell).
+	Argv0 string
+	// Env is the guest environment.
+	Env []string
+
+	// Fake identity (-0, -i UID:GID). ChangeID is false when no fake identity is asked for.
+	ChangeID bool
+	UID, GID int
+
+	KernelRelease string // -k; empty when not set
+	Verbose       int    // -v
+	KillOnExit    bool   // --kill-on-exit
+	Mode          Mode   // --mode
+
+	// Scratch is a private host directory for the run (glue directories, socket aliases,
+	// exec name links). The command line creates it and removes it at exit.
+	Scratch string
+}
