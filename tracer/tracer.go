@@ -1,22 +1,197 @@
-// Package tracer is groot's ptrace engine.
+// Package tracer is groot's ptrace engine: it runs the guest with every path-bearing
+// system call stopped, translated from guest to host paths, and its results translated
+// back.
+//
+// All ptrace requests come from one OS thread, locked for the tracer's whole life: the
+// kernel accepts requests only from the task that is the tracer (ptrace(2); golang/go#28315).
+//
+// How a guest program is executed. The kernel's binfmt_elf opens a program's PT_INTERP
+// (e.g. /lib64/ld-linux-x86-64.so.2) by its path on the HOST, so execve of a guest's
+// dynamic program cannot simply be pointed at the program's host path. PRoot solves this
+// with a small static loader that it writes to a temporary file. groot does without an
+// extra binary: at execve it asks the kernel to execute the guest's ELF interpreter
+// itself (through a symlink named like the program, so that /proc/PID/comm is the
+// program's name), with the guest's argv untouched. At the syscall-exit stop of that
+// execve, before the interpreter runs its first instruction, the tracer maps the program's
+// PT_LOAD segments into the new address space with injected mmap calls, and rewrites the
+// auxiliary vector (AT_PHDR, AT_PHNUM, AT_PHENT, AT_ENTRY, AT_BASE) to say what the kernel
+// would have said had it loaded the program with that interpreter. Both glibc's and musl's
+// ld.so then start exactly as after a native execve (they only run "as a command" when
+// AT_ENTRY/AT_PHDR describe themselves), argv and /proc/PID/cmdline are native, and only
+// /proc/PID/exe needs the tracer's help, which it gives from the guest path it recorded.
+// Static programs are executed directly. Shebang chains are expanded in guest space by
+// package binfmt, with the argv the kernel would have built.
 package tracer
 
 import (
 	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
 
+	"github.com/groot-sandbox/groot/bindings"
 	"github.com/groot-sandbox/groot/config"
+	"github.com/groot-sandbox/groot/pathmap"
+	"golang.org/x/sys/unix"
 )
 
-// ErrNotImplemented is returned until the engine lands.
-var ErrNotImplemented = errors.New("ptrace engine not implemented yet")
+// ErrNotImplemented is returned for options whose machinery has not landed yet.
+var ErrNotImplemented = errors.New("not implemented yet")
+
+// tracer is the state of one run.
+type tracer struct {
+	cfg      *config.Config
+	table    *bindings.Table
+	verbose  int
+	seccomp  bool
+	tasks    map[int]*tracee // by tid
+	root     int             // pid of the first guest process
+	rootDone bool
+	status   int // the first guest process's exit status
+	links    map[[2]string]string
+	nlinks   int
+	aliases  map[string]string // short AF_UNIX alias host path -> guest path
+	naliases int
+}
 
 // Run runs cfg.Command under the tracer and returns the guest's exit status
 // (128+N when the first guest process was killed by signal N).
-func Run(cfg *config.Config) (int, error) { return 0, ErrNotImplemented }
+func Run(cfg *config.Config) (int, error) {
+	if cfg.ChangeID {
+		return 0, fmt.Errorf("-0/-i (fake root): %w", ErrNotImplemented)
+	}
+	tr := &tracer{
+		cfg:     cfg,
+		table:   cfg.Table,
+		verbose: cfg.Verbose,
+		tasks:   make(map[int]*tracee),
+		links:   make(map[[2]string]string),
+		aliases: make(map[string]string),
+	}
+	if err := cfg.Table.AddGlue(filepath.Join(cfg.Scratch, "glue")); err != nil {
+		return 0, fmt.Errorf("bindings: %w", err)
+	}
+	res := pathmap.Resolver{Table: cfg.Table}
+	cwd, err := res.Resolve("/", cfg.Cwd, true)
+	if err != nil || !cwd.Exists {
+		return 0, fmt.Errorf("working directory %s: %w", cfg.Cwd, err)
+	}
 
-// IsShim reports whether this process is groot re-executed as the tracee shim. The command
-// line calls it first thing in main and then calls ShimMain.
-func IsShim() bool { return false }
+	// Terminal signals reach the guest directly (it shares groot's process group); groot
+	// must survive them to report the guest's status. Handlers, unlike SIG_IGN, are reset
+	// by execve, so the guest starts with default dispositions.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU)
+	defer signal.Stop(sigs)
 
-// ShimMain is the shim's whole life: it never returns.
-func ShimMain() {}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	// Orphaned guest processes are reparented to groot, so it can wait for them.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return 0, fmt.Errorf("prctl(PR_SET_CHILD_SUBREAPER): %w", err)
+	}
+	pid, err := tr.startShim(cwd.Host, cwd.Guest)
+	if err != nil {
+		return 0, err
+	}
+	tr.root = pid
+	go forwardSignals(sigs, pid)
+	return tr.loop()
+}
+
+// forwardSignals passes termination requests aimed at groot to the guest; terminal
+// signals already reach it through the process group.
+func forwardSignals(sigs <-chan os.Signal, pid int) {
+	for s := range sigs {
+		switch s {
+		case unix.SIGTERM, unix.SIGHUP:
+			_ = unix.Kill(pid, s.(syscall.Signal))
+		}
+	}
+}
+
+const ptraceOptions = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK |
+	unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_EXITKILL | unix.PTRACE_O_TRACESECCOMP
+
+func (tr *tracer) startShim(hostCwd, guestCwd string) (int, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return 0, fmt.Errorf("find groot's own binary: %w", err)
+	}
+	argv0 := tr.cfg.Argv0
+	if argv0 == "" {
+		argv0 = tr.cfg.Command[0]
+	}
+	args := append([]string{"groot-shim", tr.cfg.Command[0], argv0}, tr.cfg.Command[1:]...)
+	env := append(append([]string{}, tr.cfg.Env...), shimEnv+"=1")
+	if os.Getenv("GROOT_NO_SECCOMP") != "" {
+		env = append(env, "GROOT_NO_SECCOMP=1")
+	}
+	proc, err := os.StartProcess(self, args, &os.ProcAttr{
+		Dir:   hostCwd,
+		Env:   env,
+		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},
+		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("start the guest: %w", err)
+	}
+	pid := proc.Pid
+	var ws unix.WaitStatus
+	if _, err := unix.Wait4(pid, &ws, unix.WUNTRACED, nil); err != nil {
+		return 0, fmt.Errorf("wait for the guest to start: %w", err)
+	}
+	if !ws.Stopped() {
+		return 0, fmt.Errorf("guest shim ended before tracing started (status %#x)", uint32(ws))
+	}
+	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SEIZE, uintptr(pid), 0, ptraceOptions, 0, 0); e != 0 {
+		_ = unix.Kill(pid, unix.SIGKILL)
+		return 0, fmt.Errorf("ptrace(PTRACE_SEIZE, %d): %w", pid, e)
+	}
+	t := tr.newTracee(pid, &process{tgid: pid}, &fsState{cwd: guestCwd})
+	t.attached = true
+	t.firstStop = false
+	if err := unix.Kill(pid, unix.SIGCONT); err != nil {
+		return 0, fmt.Errorf("resume the guest: %w", err)
+	}
+	return pid, nil
+}
+
+func (tr *tracer) newTracee(tid int, p *process, fs *fsState) *tracee {
+	t := &tracee{tr: tr, tid: tid, proc: p, fs: fs, firstStop: true, pathBuf: make([]byte, 0, pathMax)}
+	tr.tasks[tid] = t
+	return t
+}
+
+func (tr *tracer) logf(level int, format string, args ...any) {
+	if tr.verbose >= level {
+		fmt.Fprintf(os.Stderr, "groot: "+format+"\n", args...)
+	}
+}
+
+// invariant reports a broken tracer invariant loudly, with the tracee and its registers.
+func (tr *tracer) invariant(t *tracee, format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "groot: internal error: pid %d: %s\n  registers: %s\n", t.tid, fmt.Sprintf(format, args...), t.regs.String())
+}
+
+func fmtRegs(pc, sp, nr, ret, a0, a1, a2 uint64) string {
+	return fmt.Sprintf("pc=%#x sp=%#x nr=%d ret=%#x args=%#x,%#x,%#x", pc, sp, int64(nr), ret, a0, a1, a2)
+}
+
+// guestStatus converts a wait status to a shell-style exit status.
+func guestStatus(ws unix.WaitStatus) int {
+	if ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ws.ExitStatus()
+}
+
+func isGone(err error) bool { return errors.Is(err, unix.ESRCH) }
+
+func hasPrefixDir(p, dir string) bool {
+	return p == dir || strings.HasPrefix(p, dir+"/")
+}

@@ -1,0 +1,217 @@
+package tracer
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// loop waits for every stop of every tracee and handles it, until no guest process is left.
+func (tr *tracer) loop() (int, error) {
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, unix.WALL, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err == unix.ECHILD {
+			return tr.status, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		t := tr.tasks[pid]
+		if ws.Exited() || ws.Signaled() {
+			tr.reaped(pid, ws)
+			continue
+		}
+		if !ws.Stopped() {
+			continue
+		}
+		if t == nil {
+			// A new task reported its first stop before its parent's fork/clone event:
+			// hold it there until the parent's event says what it shares.
+			t = tr.newTracee(pid, nil, nil)
+			t.parked = true
+			t.firstStop = false
+			continue
+		}
+		tr.stopped(t, ws)
+	}
+}
+
+func (tr *tracer) reaped(pid int, ws unix.WaitStatus) {
+	delete(tr.tasks, pid)
+	if pid != tr.root {
+		return
+	}
+	tr.status = guestStatus(ws)
+	tr.rootDone = true
+	if tr.cfg.KillOnExit {
+		for tid := range tr.tasks {
+			_ = unix.Kill(tid, unix.SIGKILL)
+		}
+	}
+}
+
+func isStopSignal(sig unix.Signal) bool {
+	return sig == unix.SIGSTOP || sig == unix.SIGTSTP || sig == unix.SIGTTIN || sig == unix.SIGTTOU
+}
+
+func (tr *tracer) stopped(t *tracee, ws unix.WaitStatus) {
+	sig := ws.StopSignal()
+	event := int(ws>>16) & 0xff
+	switch {
+	case sig == unix.SIGTRAP|0x80:
+		tr.syscallStop(t)
+	case event == unix.PTRACE_EVENT_STOP:
+		tr.eventStop(t, sig)
+	case sig == unix.SIGTRAP && event != 0:
+		switch event {
+		case unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK, unix.PTRACE_EVENT_CLONE:
+			tr.cloned(t, event)
+			tr.resume(t, 0)
+		case unix.PTRACE_EVENT_EXEC:
+			t = tr.execed(t)
+			tr.resume(t, 0)
+		case unix.PTRACE_EVENT_SECCOMP:
+			tr.seccompStop(t)
+		default:
+			tr.resume(t, 0)
+		}
+	default:
+		tr.signalStop(t, sig)
+	}
+}
+
+// eventStop handles PTRACE_EVENT_STOP: a new task's first stop, a group-stop, or the
+// end of a group-stop (ptrace(2), "Group-stop" under PTRACE_SEIZE).
+func (tr *tracer) eventStop(t *tracee, sig unix.Signal) {
+	if t.firstStop {
+		t.firstStop = false
+		if !t.attached {
+			t.parked = true
+			return
+		}
+		tr.resume(t, 0)
+		return
+	}
+	if !isStopSignal(sig) {
+		t.groupStop = false
+		tr.resume(t, 0)
+		return
+	}
+	if t.tid == tr.root && t.proc.exe == "" {
+		// The shim's own SIGSTOP, which let the tracer seize it.
+		tr.resume(t, 0)
+		return
+	}
+	// A real group-stop: leave the task stopped but let SIGCONT wake it (PTRACE_LISTEN),
+	// so `fg`/`kill -CONT` work as on native Linux.
+	t.groupStop = true
+	if err := ptrace(unix.PTRACE_LISTEN, t.tid, 0, 0); err != nil && !isGone(err) {
+		tr.invariant(t, "PTRACE_LISTEN: %v", err)
+	}
+	if t.tid == tr.root {
+		// The guest's job was stopped (ctrl-Z): stop groot too, so the shell that started
+		// groot sees its job stopped; its SIGCONT reaches the guest through the process group.
+		_ = unix.Kill(os.Getpid(), unix.SIGSTOP)
+	}
+}
+
+// signalStop is a signal-delivery stop: the guest gets its signal.
+func (tr *tracer) signalStop(t *tracee, sig unix.Signal) {
+	tr.fixRestart(t)
+	tr.resume(t, int(sig))
+}
+
+func (tr *tracer) resume(t *tracee, sig int) {
+	req := unix.PTRACE_SYSCALL
+	if tr.seccomp && !t.inSyscall {
+		req = unix.PTRACE_CONT
+	}
+	if err := ptrace(req, t.tid, 0, uintptr(sig)); err != nil && !isGone(err) {
+		tr.invariant(t, "resume: %v", err)
+	}
+}
+
+func ptrace(req int, pid int, addr, data uintptr) error {
+	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, uintptr(req), uintptr(pid), addr, data, 0, 0); e != 0 {
+		return e
+	}
+	return nil
+}
+
+// cloned links a new task to its parent: what it shares follows the clone flags.
+func (tr *tracer) cloned(parent *tracee, event int) {
+	msg, err := unix.PtraceGetEventMsg(parent.tid)
+	if err != nil {
+		return
+	}
+	tid := int(msg)
+	var flags uint64
+	if event == unix.PTRACE_EVENT_CLONE {
+		flags = tr.cloneFlags(parent)
+	}
+	child := tr.tasks[tid]
+	if child == nil {
+		child = tr.newTracee(tid, nil, nil)
+	}
+	if flags&unix.CLONE_THREAD != 0 {
+		child.proc = parent.proc
+	} else {
+		p := *parent.proc
+		p.tgid = tid
+		child.proc = &p
+	}
+	if flags&unix.CLONE_FS != 0 {
+		child.fs = parent.fs
+	} else {
+		fs := *parent.fs
+		child.fs = &fs
+	}
+	child.attached = true
+	if child.parked {
+		child.parked = false
+		tr.resume(child, 0)
+	}
+}
+
+// cloneFlags reads the flags of the clone or clone3 the parent is stopped in.
+func (tr *tracer) cloneFlags(parent *tracee) uint64 {
+	var r regs
+	if err := getRegs(parent.tid, &r); err != nil {
+		return 0
+	}
+	if r.sysno() == unix.SYS_CLONE3 {
+		// struct clone_args starts with the u64 flags (include/uapi/linux/sched.h).
+		v, err := readUint64(parent.tid, r.arg(0))
+		if err != nil {
+			return 0
+		}
+		return v
+	}
+	return r.arg(0)
+}
+
+// execed handles PTRACE_EVENT_EXEC. When a non-leader thread execs, the kernel gives it
+// the leader's tid; PTRACE_GETEVENTMSG names the thread it was (ptrace(2), "execve(2)
+// under ptrace").
+func (tr *tracer) execed(t *tracee) *tracee {
+	if msg, err := unix.PtraceGetEventMsg(t.tid); err == nil && int(msg) != t.tid {
+		if former := tr.tasks[int(msg)]; former != nil {
+			delete(tr.tasks, int(msg))
+			former.tid = t.tid
+			former.firstStop = false
+			former.attached = true
+			tr.tasks[t.tid] = former
+			t = former
+		}
+	}
+	if plan := t.pendingExec; plan != nil {
+		t.proc.exe = plan.Guest
+		t.proc.exeHost = plan.Host
+		t.execed = true
+	}
+	return t
+}

@@ -1,0 +1,96 @@
+package tracer
+
+import (
+	"bytes"
+	"fmt"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// pathMax is PATH_MAX including the terminating NUL (include/uapi/linux/limits.h).
+const pathMax = 4096
+
+// readMem reads len(buf) bytes at addr in the tracee. process_vm_readv (Linux 3.2) moves
+// the whole range in one call; PTRACE_PEEKDATA, a word at a time, is the fallback.
+func readMem(tid int, addr uint64, buf []byte) error {
+	if len(buf) == 0 {
+		return nil
+	}
+	local := []unix.Iovec{{Base: &buf[0], Len: uint64(len(buf))}}
+	remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: len(buf)}}
+	n, err := unix.ProcessVMReadv(tid, local, remote, 0)
+	if err == nil && n == len(buf) {
+		return nil
+	}
+	if _, perr := unix.PtracePeekData(tid, uintptr(addr), buf); perr != nil {
+		return fmt.Errorf("read %d bytes at %#x in pid %d: %w", len(buf), addr, tid, perr)
+	}
+	return nil
+}
+
+// writeMem writes data at addr in the tracee. process_vm_writev cannot write read-only
+// pages; PTRACE_POKEDATA (FOLL_FORCE) can, so it is the fallback.
+func writeMem(tid int, addr uint64, data []byte) error {
+	if len(data) == 0 {
+		return nil
+	}
+	local := []unix.Iovec{{Base: &data[0], Len: uint64(len(data))}}
+	remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: len(data)}}
+	n, err := unix.ProcessVMWritev(tid, local, remote, 0)
+	if err == nil && n == len(data) {
+		return nil
+	}
+	if _, perr := unix.PtracePokeData(tid, uintptr(addr), data); perr != nil {
+		return fmt.Errorf("write %d bytes at %#x in pid %d: %w", len(data), addr, tid, perr)
+	}
+	return nil
+}
+
+// readString reads a NUL-terminated string of at most pathMax bytes. It reads page by
+// page: a single read that crosses into an unmapped page fails as a whole.
+func readString(tid int, addr uint64, buf []byte) (string, error) {
+	return readStringMax(tid, addr, buf, pathMax)
+}
+
+// argStrMax is MAX_ARG_STRLEN (32 pages), the longest argv or envp string execve takes.
+const argStrMax = 32 * 4096
+
+// readStringMax reads a NUL-terminated string of at most max bytes (ENAMETOOLONG beyond).
+func readStringMax(tid int, addr uint64, buf []byte, max int) (string, error) {
+	if addr == 0 {
+		return "", unix.EFAULT
+	}
+	out := buf[:0]
+	for len(out) < max {
+		chunk := int(4096 - addr%4096)
+		if chunk > max-len(out) {
+			chunk = max - len(out)
+		}
+		start := len(out)
+		out = append(out, make([]byte, chunk)...)
+		if err := readMem(tid, addr, out[start:]); err != nil {
+			return "", unix.EFAULT
+		}
+		if i := bytes.IndexByte(out[start:], 0); i >= 0 {
+			return string(out[:start+i]), nil
+		}
+		addr += uint64(chunk)
+	}
+	return "", unix.ENAMETOOLONG
+}
+
+func readUint64(tid int, addr uint64) (uint64, error) {
+	var v uint64
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&v)), 8)
+	err := readMem(tid, addr, b)
+	return v, err
+}
+
+func writeUint64(tid int, addr uint64, v uint64) error {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&v)), 8)
+	return writeMem(tid, addr, b)
+}
+
+// atFdcwdArg is AT_FDCWD (-100) as a register value.
+const atFdcwdArg = ^uint64(99)

@@ -1,0 +1,143 @@
+package tracer
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/groot-sandbox/groot/binfmt"
+	"golang.org/x/sys/unix"
+)
+
+// process is what the threads of one thread group share.
+type process struct {
+	tgid int
+	// exe is the guest path of the program the process runs, for /proc/PID/exe: the
+	// kernel's own answer names the host file (or, for a dynamic program, the guest's
+	// ELF interpreter that groot executed in its place).
+	exe string
+	// exeHost is the host path of that program, for opening /proc/PID/exe.
+	exeHost string
+}
+
+// fsState is what CLONE_FS shares between tasks: the working directory.
+type fsState struct {
+	cwd string // guest path
+}
+
+// exitAction says what a syscall-exit stop must do.
+type exitAction uint8
+
+const (
+	exitNone       exitAction = iota
+	exitRestore               // restore the argument registers the tracer changed
+	exitChdir                 // on success the guest cwd becomes newCwd
+	exitFchdir                // on success the guest cwd follows the kernel's
+	exitExecve                // exec: load the program or restore on failure
+	exitBindRename            // bind through a short alias: rename the socket to its real path
+	exitSockName              // translate an AF_UNIX name written by the kernel
+	exitRecvmsg               // translate msg_name of a recvmsg
+	exitUname                 // rewrite the utsname the kernel filled
+)
+
+// tracee is one traced task (a thread or a process's main thread).
+type tracee struct {
+	tr   *tracer
+	tid  int
+	proc *process
+	fs   *fsState
+
+	inSyscall bool // between a syscall-entry stop and its exit stop (no seccomp)
+	regs      regs // registers at the current stop
+	orig      regs // registers at syscall entry, before the tracer changed them
+	modified  bool // argument registers were changed at entry
+	exit      exitAction
+	skipErrno unix.Errno // the syscall was skipped with this error (0: not skipped, or success)
+	skipRet   int64      // the result a skipped syscall returns when skipErrno is 0
+	skipped   bool
+
+	scratch uint64 // next free byte below the stack's red zone, growing down
+
+	pendingExec *binfmt.Plan // set at execve entry, consumed at the exec event / exit
+	execed      bool         // PTRACE_EVENT_EXEC seen for the pending execve
+	newCwd      string       // chdir target's guest path
+	aliasFrom   string       // bind through an alias: the alias host path
+	aliasTo     string       // ... and the real host path
+	sockAddr    uint64       // exitSockName: address and length pointers
+	sockLen     uint64
+
+	attached   bool // the parent's fork/clone event linked this task
+	parked     bool // stopped at its first stop, waiting for the parent's event
+	firstStop  bool // the initial PTRACE_EVENT_STOP has not been seen yet
+	groupStop  bool // in a group-stop (PTRACE_LISTEN'ed)
+	pathBuf    []byte
+	resolveBuf []byte
+}
+
+// Readlink answers pathmap's questions about /proc magic links as this tracee would see
+// them (pathmap.Proc).
+func (t *tracee) Readlink(host string) (target string, magic, handled bool) {
+	rest, ok := strings.CutPrefix(host, "/proc/")
+	if !ok {
+		return "", false, false
+	}
+	switch rest {
+	case "self":
+		// The kernel's /proc/self is a relative link to the reader's tgid.
+		return strconv.Itoa(t.proc.tgid), false, true
+	case "thread-self":
+		return strconv.Itoa(t.proc.tgid) + "/task/" + strconv.Itoa(t.tid), false, true
+	}
+	pidStr, sub, ok := strings.Cut(rest, "/")
+	if !ok {
+		return "", false, false
+	}
+	pid, err := strconv.Atoi(pidStr)
+	if err != nil {
+		return "", false, false
+	}
+	if tidStr, after, ok := strings.Cut(sub, "/"); ok && strings.HasPrefix(sub, "task/") {
+		// /proc/PID/task/TID/...
+		tidStr, after, _ = strings.Cut(after, "/")
+		if tid, err := strconv.Atoi(tidStr); err == nil && after != "" {
+			pid, sub = tid, after
+		}
+	}
+	owner := t.tr.tasks[pid]
+	switch {
+	case sub == "exe":
+		if owner != nil && owner.proc.exe != "" {
+			return owner.proc.exe, false, true
+		}
+	case sub == "cwd":
+		if owner != nil {
+			return owner.fs.cwd, false, true
+		}
+	case sub == "root":
+		if owner != nil {
+			return "/", false, true
+		}
+	case strings.HasPrefix(sub, "fd/") || strings.HasPrefix(sub, "map_files/"):
+		link, err := readlinkHost(host)
+		if err != nil {
+			return "", false, false
+		}
+		if strings.HasPrefix(link, "/") {
+			if g, ok := t.tr.table.HostToGuest(link); ok {
+				return g, false, true
+			}
+		}
+		// pipe:[N], socket:[N], anon_inode:..., or a file outside every binding: the
+		// kernel follows the magic link itself.
+		return "", true, true
+	}
+	return "", false, false
+}
+
+func readlinkHost(path string) (string, error) {
+	buf := make([]byte, pathMax)
+	n, err := unix.Readlink(path, buf)
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
+}

@@ -1,0 +1,214 @@
+package tracer
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/groot-sandbox/groot/pathmap"
+	"github.com/groot-sandbox/groot/syscalls"
+	"golang.org/x/sys/unix"
+)
+
+// sunPathMax is sizeof(sockaddr_un.sun_path) (include/uapi/linux/un.h).
+const sunPathMax = 108
+
+// sockaddrArgs says which arguments hold a socket address and its length.
+func sockaddrArgs(e *syscalls.Entry) (addr, length int) {
+	switch e.Name {
+	case "sendto", "recvfrom":
+		return 4, 5
+	}
+	return 1, 2
+}
+
+// readSunPath reads a sockaddr and returns its AF_UNIX pathname, or ok=false for other
+// families, unnamed and abstract sockets.
+func readSunPath(tid int, addr uint64, length int) (string, bool) {
+	if addr == 0 || length <= 2 {
+		return "", false
+	}
+	if length > 2+sunPathMax {
+		length = 2 + sunPathMax
+	}
+	b := make([]byte, length)
+	if readMem(tid, addr, b) != nil {
+		return "", false
+	}
+	if binary.NativeEndian.Uint16(b) != unix.AF_UNIX || b[2] == 0 {
+		return "", false
+	}
+	p := b[2:]
+	if i := bytes.IndexByte(p, 0); i >= 0 {
+		p = p[:i]
+	}
+	return string(p), true
+}
+
+func sockaddrUn(path string) []byte {
+	b := make([]byte, 2+len(path)+1)
+	binary.NativeEndian.PutUint16(b, unix.AF_UNIX)
+	copy(b[2:], path)
+	return b
+}
+
+// enterSockAddr translates the AF_UNIX pathname of bind, connect, sendto and sendmsg. A
+// host path longer than sun_path allows goes through a short alias in the scratch
+// directory: a symlink for connect (the kernel follows it), a fresh name for bind that is
+// renamed to the real path once the socket exists.
+func (tr *tracer) enterSockAddr(t *tracee, e *syscalls.Entry) error {
+	addrArg, lenArg := sockaddrArgs(e)
+	var msghdr []byte
+	addr, length := t.regs.arg(addrArg), int(int32(t.regs.arg(lenArg)))
+	if e.Kind == syscalls.SendmsgAddr {
+		// struct msghdr: msg_name (pointer), msg_namelen (u32), ...
+		msghdr = make([]byte, unix.SizeofMsghdr)
+		if readMem(t.tid, t.regs.arg(1), msghdr) != nil {
+			return nil
+		}
+		addr = binary.NativeEndian.Uint64(msghdr[0:])
+		length = int(binary.NativeEndian.Uint32(msghdr[8:]))
+	}
+	guest, ok := readSunPath(t.tid, addr, length)
+	if !ok {
+		return nil
+	}
+	bind := e.Name == "bind"
+	dir := t.fs.cwd
+	res := pathmap.Resolver{Table: tr.table, Proc: t}
+	r, err := res.Resolve(dir, guest, !bind)
+	if err != nil {
+		return err
+	}
+	host := r.Host
+	if len(host) >= sunPathMax {
+		tr.naliases++
+		alias := filepath.Join(tr.cfg.Scratch, "s", strconv.Itoa(tr.naliases))
+		if err := os.MkdirAll(filepath.Dir(alias), 0o700); err != nil {
+			return unix.ENAMETOOLONG
+		}
+		if bind {
+			t.aliasFrom, t.aliasTo = alias, host
+			t.exit = exitBindRename
+		} else if err := os.Symlink(host, alias); err != nil {
+			return unix.ENAMETOOLONG
+		}
+		tr.aliases[alias] = r.Guest
+		host = alias
+	}
+	sa := sockaddrUn(host)
+	saAddr := t.alloc(len(sa))
+	if err := writeMem(t.tid, saAddr, sa); err != nil {
+		return err
+	}
+	if msghdr != nil {
+		binary.NativeEndian.PutUint64(msghdr[0:], saAddr)
+		binary.NativeEndian.PutUint32(msghdr[8:], uint32(len(sa)))
+		mAddr := t.alloc(len(msghdr))
+		if err := writeMem(t.tid, mAddr, msghdr); err != nil {
+			return err
+		}
+		t.regs.setArg(1, mAddr)
+	} else {
+		t.regs.setArg(addrArg, saAddr)
+		t.regs.setArg(lenArg, uint64(len(sa)))
+	}
+	t.modified = true
+	if t.exit == exitNone {
+		t.exit = exitRestore
+	}
+	tr.logf(2, "pid %d: %s: unix socket %s -> %s", t.tid, e.Name, guest, host)
+	return nil
+}
+
+// guestSunPath maps an AF_UNIX pathname the kernel reports back to the guest's view.
+func (tr *tracer) guestSunPath(host string) (string, bool) {
+	if g, ok := tr.aliases[host]; ok {
+		return g, true
+	}
+	if len(host) == 0 || host[0] != '/' {
+		return "", false
+	}
+	return tr.table.HostToGuest(host)
+}
+
+// rewriteSunPath rewrites, in place, the AF_UNIX name the kernel wrote at addr, whose
+// length it stored at lenAddr (a socklen_t), with its guest path.
+func (tr *tracer) rewriteSunPath(t *tracee, addr, lenAddr uint64, bufLen int) {
+	var lb [4]byte
+	if addr == 0 || lenAddr == 0 || readMem(t.tid, lenAddr, lb[:]) != nil {
+		return
+	}
+	length := int(binary.NativeEndian.Uint32(lb[:]))
+	if length > bufLen {
+		length = bufLen
+	}
+	host, ok := readSunPath(t.tid, addr, length)
+	if !ok {
+		return
+	}
+	guest, ok := tr.guestSunPath(host)
+	if !ok || guest == host {
+		return
+	}
+	sa := sockaddrUn(guest)
+	n := len(sa)
+	if n > bufLen {
+		n = bufLen
+	}
+	_ = writeMem(t.tid, addr, sa[:n])
+	binary.NativeEndian.PutUint32(lb[:], uint32(len(sa)))
+	_ = writeMem(t.tid, lenAddr, lb[:])
+}
+
+func (tr *tracer) exitSockName(t *tracee) {
+	if t.regs.ret() < 0 {
+		return
+	}
+	e := syscalls.Lookup(t.orig.sysno())
+	if e == nil {
+		return
+	}
+	addrArg, lenArg := sockaddrArgs(e)
+	addr, lenAddr := t.orig.arg(addrArg), t.orig.arg(lenArg)
+	// The caller's buffer size is what *addrlen held on entry; the kernel overwrote it.
+	tr.rewriteSunPath(t, addr, lenAddr, 2+sunPathMax)
+}
+
+func (tr *tracer) exitRecvmsg(t *tracee) {
+	if t.regs.ret() < 0 {
+		return
+	}
+	msghdr := make([]byte, unix.SizeofMsghdr)
+	m := t.orig.arg(1)
+	if readMem(t.tid, m, msghdr) != nil {
+		return
+	}
+	name := binary.NativeEndian.Uint64(msghdr[0:])
+	tr.rewriteSunPath(t, name, m+8, 2+sunPathMax)
+}
+
+// openat2Follow reads struct open_how (include/uapi/linux/openat2.h: flags, mode,
+// resolve, all u64). The tracer resolves the path in guest space and hands the kernel an
+// absolute host path, so RESOLVE_BENEATH and RESOLVE_IN_ROOT, which refuse or re-root
+// absolute paths, are checked against the guest tree here and cleared for the kernel.
+func (tr *tracer) openat2Follow(t *tracee, howAddr uint64) bool {
+	var how [24]byte
+	if readMem(t.tid, howAddr, how[:]) != nil {
+		return true
+	}
+	flags := binary.NativeEndian.Uint64(how[0:])
+	resolve := binary.NativeEndian.Uint64(how[16:])
+	const scoped = unix.RESOLVE_BENEATH | unix.RESOLVE_IN_ROOT
+	if resolve&scoped != 0 {
+		binary.NativeEndian.PutUint64(how[16:], resolve&^scoped)
+		if a := t.alloc(len(how)); writeMem(t.tid, a, how[:]) == nil {
+			t.regs.setArg(2, a)
+			t.modified = true
+		}
+	}
+	return flags&unix.O_NOFOLLOW == 0 && flags&(unix.O_CREAT|unix.O_EXCL) != unix.O_CREAT|unix.O_EXCL &&
+		resolve&unix.RESOLVE_NO_SYMLINKS == 0
+}

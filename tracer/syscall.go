@@ -1,0 +1,360 @@
+package tracer
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/groot-sandbox/groot/pathmap"
+	"github.com/groot-sandbox/groot/syscalls"
+	"golang.org/x/sys/unix"
+)
+
+// syscallStop handles a PTRACE_SYSCALL stop, entry or exit (PTRACE_O_TRACESYSGOOD
+// marks them with SIGTRAP|0x80; they alternate for each task).
+func (tr *tracer) syscallStop(t *tracee) {
+	if !t.inSyscall {
+		t.inSyscall = true
+		tr.enter(t)
+	} else {
+		t.inSyscall = false
+		tr.exitStop(t)
+	}
+	tr.resume(t, 0)
+}
+
+// enter translates a syscall at its entry stop. It reports whether the exit stop must be
+// seen.
+func (tr *tracer) enter(t *tracee) bool {
+	if err := getRegs(t.tid, &t.regs); err != nil {
+		if !isGone(err) {
+			tr.invariant(t, "read registers at syscall entry: %v", err)
+		}
+		return false
+	}
+	t.orig = t.regs
+	t.modified, t.skipped, t.exit = false, false, exitNone
+	t.scratch = (t.regs.sp() - redZone) &^ 15
+	nr := t.regs.sysno()
+	e := syscalls.Lookup(nr)
+	if tr.verbose >= 3 {
+		tr.logf(3, "pid %d: %s(%#x, %#x, %#x, %#x)", t.tid, syscalls.Name(nr), t.regs.arg(0), t.regs.arg(1), t.regs.arg(2), t.regs.arg(3))
+	}
+	if e == nil {
+		return false
+	}
+	if err := tr.translate(t, e); err != nil {
+		var errno unix.Errno
+		if !errors.As(err, &errno) {
+			errno = unix.EINVAL
+		}
+		tr.logf(2, "pid %d: %s: %v", t.tid, e.Name, err)
+		t.skip(-int64(errno))
+	}
+	if t.modified || t.skipped {
+		if err := setRegs(t.tid, &t.regs); err != nil && !isGone(err) {
+			tr.invariant(t, "write registers at %s entry: %v", e.Name, err)
+		}
+	}
+	return t.modified || t.exit != exitNone
+}
+
+// skip makes the syscall not run and return ret (a -errno or a result). The number -1 is
+// the kernel's "skip" (arch/x86/entry/common.c do_syscall_64; arm64 NO_SYSCALL), and the
+// return register then keeps what the tracer put there.
+func (t *tracee) skip(ret int64) {
+	t.regs.restoreArgs(&t.orig)
+	t.modified = false
+	t.exit = exitNone
+	t.regs.setSysno(-1)
+	t.regs.setRet(ret)
+	t.skipped = true
+}
+
+// alloc reserves n bytes of scratch memory below the guest's stack pointer (and red
+// zone). It is free again when the syscall returns.
+func (t *tracee) alloc(n int) uint64 {
+	t.scratch = (t.scratch - uint64(n)) &^ 15
+	return t.scratch
+}
+
+// putString writes s NUL-terminated into scratch memory and returns its address.
+func (t *tracee) putString(s string) (uint64, error) {
+	b := make([]byte, len(s)+1)
+	copy(b, s)
+	addr := t.alloc(len(b))
+	return addr, writeMem(t.tid, addr, b)
+}
+
+func (tr *tracer) translate(t *tracee, e *syscalls.Entry) error {
+	switch e.Kind {
+	case syscalls.Plain, syscalls.Chroot, syscalls.Symlink:
+		return tr.translatePaths(t, e)
+	case syscalls.Execve:
+		return tr.enterExecve(t, e)
+	case syscalls.Chdir:
+		res, err := tr.resolveArg(t, e.Paths[0])
+		if err != nil {
+			return err
+		}
+		t.newCwd = res.Guest
+		t.exit = exitChdir
+		return nil
+	case syscalls.Fchdir:
+		t.exit = exitFchdir
+		return nil
+	case syscalls.Getcwd:
+		return tr.emulateGetcwd(t)
+	case syscalls.Readlink:
+		return tr.enterReadlink(t, e)
+	case syscalls.Mount:
+		// An unprivileged user gets EPERM from mount and friends (they need
+		// CAP_SYS_ADMIN in the mount namespace's user namespace).
+		return unix.EPERM
+	case syscalls.Unsupported:
+		tr.logf(1, "pid %d: %s is not translated by groot: failing it with ENOSYS", t.tid, e.Name)
+		return unix.ENOSYS
+	case syscalls.SocketAddr, syscalls.SendtoAddr, syscalls.SendmsgAddr:
+		return tr.enterSockAddr(t, e)
+	case syscalls.SockNameOut, syscalls.RecvmsgOut:
+		t.exit = exitSockName
+		if e.Kind == syscalls.RecvmsgOut {
+			t.exit = exitRecvmsg
+		}
+		return nil
+	case syscalls.Uname:
+		if tr.cfg.KernelRelease != "" {
+			t.exit = exitUname
+		}
+		return nil
+	}
+	return nil
+}
+
+func (tr *tracer) translatePaths(t *tracee, e *syscalls.Entry) error {
+	for _, p := range e.Paths {
+		res, err := tr.resolveArg(t, p)
+		if err != nil {
+			if err == errNoTranslation {
+				continue
+			}
+			return err
+		}
+		if err := t.setPathArg(p.Path, res.Host); err != nil {
+			return err
+		}
+		tr.logf(2, "pid %d: %s: %s -> %s", t.tid, e.Name, res.Guest, res.Host)
+	}
+	return nil
+}
+
+// setPathArg points argument i at a copy of host in scratch memory.
+func (t *tracee) setPathArg(i int, host string) error {
+	addr, err := t.putString(host)
+	if err != nil {
+		return err
+	}
+	t.regs.setArg(i, addr)
+	t.modified = true
+	if t.exit == exitNone {
+		t.exit = exitRestore
+	}
+	return nil
+}
+
+// errNoTranslation: the argument needs no translation (NULL, or empty with AT_EMPTY_PATH,
+// or relative to a directory fd outside every binding).
+var errNoTranslation = errors.New("no translation needed")
+
+// resolveArg reads path argument p and resolves it in the guest.
+func (tr *tracer) resolveArg(t *tracee, p syscalls.PathArg) (pathmap.Result, error) {
+	addr := t.regs.arg(p.Path)
+	var flags uint64
+	if p.Flags >= 0 {
+		flags = t.regs.arg(p.Flags)
+	}
+	if addr == 0 {
+		// utimensat(fd, NULL, ...) and fanotify_mark(..., NULL) name the fd itself;
+		// elsewhere the kernel answers EFAULT by itself.
+		return pathmap.Result{}, errNoTranslation
+	}
+	path, err := readString(t.tid, addr, t.pathBuf)
+	if err != nil {
+		return pathmap.Result{}, err
+	}
+	if path == "" && p.EmptyOK && flags&unix.AT_EMPTY_PATH != 0 {
+		return pathmap.Result{}, errNoTranslation
+	}
+	follow := true
+	switch p.Follow {
+	case syscalls.FollowNever:
+		follow = false
+	case syscalls.NoFollowIfFlag:
+		follow = flags&tr.noFollowBit(t) == 0
+	case syscalls.FollowIfFlag:
+		follow = flags&unix.AT_SYMLINK_FOLLOW != 0
+	case syscalls.OpenFlags:
+		// O_CREAT|O_EXCL does not follow a final symlink (open(2): "If pathname is a
+		// symbolic link, then open() fails regardless").
+		follow = flags&unix.O_NOFOLLOW == 0 && flags&(unix.O_CREAT|unix.O_EXCL) != unix.O_CREAT|unix.O_EXCL
+	case syscalls.Openat2How:
+		follow = tr.openat2Follow(t, flags)
+	}
+	dir := t.fs.cwd
+	if !strings.HasPrefix(path, "/") && p.Dirfd >= 0 {
+		fd := int32(t.regs.arg(p.Dirfd))
+		if fd != unix.AT_FDCWD {
+			d, err := tr.fdGuestPath(t, int(fd))
+			if err != nil {
+				return pathmap.Result{}, err
+			}
+			dir = d
+		}
+	}
+	res := pathmap.Resolver{Table: tr.table, Proc: t}
+	return res.Resolve(dir, path, follow)
+}
+
+// noFollowBit is the flag bit that means "do not follow" for the syscall t is in:
+// AT_SYMLINK_NOFOLLOW for the *at family, IN_DONT_FOLLOW for inotify_add_watch.
+func (tr *tracer) noFollowBit(t *tracee) uint64 {
+	if syscalls.Name(t.regs.sysno()) == "inotify_add_watch" {
+		return unix.IN_DONT_FOLLOW
+	}
+	return unix.AT_SYMLINK_NOFOLLOW
+}
+
+// fdGuestPath is the guest path of the directory open as fd in the tracee.
+func (tr *tracer) fdGuestPath(t *tracee, fd int) (string, error) {
+	link, err := readlinkHost("/proc/" + strconv.Itoa(t.tid) + "/fd/" + strconv.Itoa(fd))
+	if err != nil {
+		return "", unix.EBADF
+	}
+	if !strings.HasPrefix(link, "/") {
+		// Not a directory (a pipe or socket): the kernel answers ENOTDIR itself.
+		return "", errNoTranslation
+	}
+	g, ok := tr.table.HostToGuest(link)
+	if !ok {
+		return "", errNoTranslation
+	}
+	return g, nil
+}
+
+// emulateGetcwd answers getcwd from the guest cwd the tracer keeps: the kernel's answer
+// would be a host path.
+func (tr *tracer) emulateGetcwd(t *tracee) error {
+	buf, size := t.regs.arg(0), t.regs.arg(1)
+	cwd := t.fs.cwd
+	if uint64(len(cwd))+1 > size {
+		return unix.ERANGE
+	}
+	b := append([]byte(cwd), 0)
+	if err := writeMem(t.tid, buf, b); err != nil {
+		return unix.EFAULT
+	}
+	t.skip(int64(len(b)))
+	return nil
+}
+
+// enterReadlink lets the kernel read ordinary links (their text is the guest's own) and
+// answers for /proc magic links (exe, cwd, root, fd/N), whose kernel text is a host path.
+func (tr *tracer) enterReadlink(t *tracee, e *syscalls.Entry) error {
+	p := e.Paths[0]
+	res, err := tr.resolveArg(t, p)
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(res.Host, "/proc/") {
+		if target, magic, handled := t.Readlink(res.Host); handled && !magic {
+			buf, size := t.regs.arg(p.Path+1), t.regs.arg(p.Path+2)
+			if int64(size) <= 0 {
+				return unix.EINVAL
+			}
+			b := []byte(target)
+			if uint64(len(b)) > size {
+				b = b[:size]
+			}
+			if err := writeMem(t.tid, buf, b); err != nil {
+				return unix.EFAULT
+			}
+			t.skip(int64(len(b)))
+			return nil
+		}
+	}
+	return t.setPathArg(p.Path, res.Host)
+}
+
+// exitStop finishes a syscall at its exit stop.
+func (tr *tracer) exitStop(t *tracee) {
+	if t.exit == exitNone && !t.modified {
+		return
+	}
+	if err := getRegs(t.tid, &t.regs); err != nil {
+		if !isGone(err) {
+			tr.invariant(t, "read registers at syscall exit: %v", err)
+		}
+		return
+	}
+	ret := t.regs.ret()
+	switch t.exit {
+	case exitChdir:
+		if ret == 0 {
+			t.fs.cwd = t.newCwd
+		}
+	case exitFchdir:
+		if ret == 0 {
+			if link, err := readlinkHost("/proc/" + strconv.Itoa(t.tid) + "/cwd"); err == nil {
+				if g, ok := tr.table.HostToGuest(link); ok {
+					t.fs.cwd = g
+				}
+			}
+		}
+	case exitExecve:
+		if t.execed {
+			// A new program image: nothing of the old registers is restored.
+			t.execed = false
+			plan := t.pendingExec
+			t.pendingExec = nil
+			t.modified, t.exit = false, exitNone
+			if plan != nil && plan.InterpHost != "" {
+				if err := tr.loadProgram(t, plan); err != nil {
+					tr.invariant(t, "load %s: %v", plan.Guest, err)
+					_ = unix.Kill(t.tid, unix.SIGKILL)
+				}
+			}
+			return
+		}
+		t.pendingExec = nil
+	case exitBindRename:
+		if ret == 0 {
+			if err := unix.Rename(t.aliasFrom, t.aliasTo); err != nil {
+				t.regs.setRet(-int64(err.(unix.Errno)))
+			}
+		}
+	case exitSockName:
+		tr.exitSockName(t)
+	case exitRecvmsg:
+		tr.exitRecvmsg(t)
+	case exitUname:
+		tr.exitUname(t)
+	}
+	if t.modified {
+		t.regs.restoreArgs(&t.orig)
+	}
+	t.modified, t.exit = false, exitNone
+	if err := setRegs(t.tid, &t.regs); err != nil && !isGone(err) {
+		tr.invariant(t, "write registers at syscall exit: %v", err)
+	}
+}
+
+// exitUname makes uname report -k's release; the other fields stay the kernel's.
+func (tr *tracer) exitUname(t *tracee) {
+	if t.regs.ret() != 0 {
+		return
+	}
+	// struct new_utsname: six fields of 65 bytes; release is the third.
+	var field [65]byte
+	copy(field[:64], tr.cfg.KernelRelease)
+	_ = writeMem(t.tid, t.regs.arg(0)+2*65, field[:])
+}
