@@ -72,13 +72,24 @@ func Run(cfg *config.Config) (int, error) {
 		links:   make(map[[2]string]string),
 		aliases: make(map[string]string),
 	}
+	if os.Getenv("GROOT_NO_SECCOMP") == "" {
+		if err := HaveSeccompTrace(); err == nil {
+			tr.seccomp = true
+		} else {
+			tr.logf(1, "seccomp filtering unavailable, tracing every syscall: %v", err)
+		}
+	}
 	if err := cfg.Table.AddGlue(filepath.Join(cfg.Scratch, "glue")); err != nil {
 		return 0, fmt.Errorf("bindings: %w", err)
 	}
 	res := pathmap.Resolver{Table: cfg.Table}
 	cwd, err := res.Resolve("/", cfg.Cwd, true)
 	if err != nil || !cwd.Exists {
-		return 0, fmt.Errorf("working directory %s: %w", cfg.Cwd, err)
+		// PRoot warns and starts in the guest's root instead.
+		fmt.Fprintf(os.Stderr, "groot: warning: can't chdir to %s in the guest, using /\n", cfg.Cwd)
+		if cwd, err = res.Resolve("/", "/", true); err != nil {
+			return 0, fmt.Errorf("rootfs %s: %w", cfg.Table.Rootfs(), err)
+		}
 	}
 
 	// Terminal signals reach the guest directly (it shares groot's process group); groot
@@ -128,8 +139,12 @@ func (tr *tracer) startShim(hostCwd, guestCwd string) (int, error) {
 	}
 	args := append([]string{"groot-shim", tr.cfg.Command[0], argv0}, tr.cfg.Command[1:]...)
 	env := append(append([]string{}, tr.cfg.Env...), shimEnv+"=1")
-	if os.Getenv("GROOT_NO_SECCOMP") != "" {
-		env = append(env, "GROOT_NO_SECCOMP=1")
+	if tr.seccomp {
+		spec := "1"
+		if tr.cfg.KernelRelease != "" {
+			spec = "uname"
+		}
+		env = append(env, filterEnv+"="+spec)
 	}
 	proc, err := os.StartProcess(self, args, &os.ProcAttr{
 		Dir:   hostCwd,
