@@ -4,12 +4,17 @@
 package binfmt
 
 import (
+	"bytes"
+	"debug/elf"
 	"errors"
+	"io"
+	"os"
+	"path"
+	"strings"
 
 	"github.com/groot-sandbox/groot/pathmap"
+	"golang.org/x/sys/unix"
 )
-
-var errTODO = errors.New("binfmt: not implemented yet")
 
 // Segment is one PT_LOAD program header.
 type Segment struct {
@@ -49,13 +54,217 @@ type Plan struct {
 	Comm string
 }
 
+// Limits of fs/binfmt_script.c and fs/exec.c.
+const (
+	binprmBufSize = 256 // BINPRM_BUF_SIZE: how much of the file the kernel looks at
+	// maxInterpDepth is how many interpreters may stand between execve and the final
+	// program: search_binary_handler refuses a depth above 5 (fs/exec.c:
+	// "if (depth > 5) return -ELOOP"), counting the binary itself.
+	maxInterpDepth = 5
+	taskCommLen    = 16 // TASK_COMM_LEN, including the NUL
+)
+
+func errnoOf(err error) error {
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		return errno
+	}
+	return unix.ENOENT
+}
+
 // Prepare plans execve(filename, argv) for a guest whose cwd is the guest directory cwd.
 // Errors are unix.Errno values as native execve would return them (ENOENT, EACCES,
 // ENOEXEC, ELOOP, ENOTDIR, ENAMETOOLONG, E2BIG).
 func Prepare(r *pathmap.Resolver, cwd, filename string, argv []string) (*Plan, error) {
-	return nil, errTODO
+	if filename == "" {
+		return nil, unix.ENOENT
+	}
+	comm := path.Base(filename)
+	if len(comm) > taskCommLen-1 {
+		comm = comm[:taskCommLen-1]
+	}
+	plan := &Plan{Argv: argv, Comm: comm}
+	name := filename
+	for depth := 0; ; depth++ {
+		if depth >= maxInterpDepth {
+			return nil, unix.ELOOP
+		}
+		res, err := r.Resolve(cwd, name, true)
+		if err != nil {
+			return nil, errnoOf(err)
+		}
+		if !res.Exists {
+			return nil, unix.ENOENT
+		}
+		f, err := openExec(res.Host)
+		if err != nil {
+			return nil, err
+		}
+		var head [binprmBufSize]byte
+		n, _ := io.ReadFull(f, head[:])
+		if n >= 2 && head[0] == '#' && head[1] == '!' {
+			f.Close()
+			interp, arg, err := parseShebang(head[:n])
+			if err != nil {
+				return nil, err
+			}
+			// binfmt_script: argv[0] is replaced by the interpreter, its optional
+			// argument, then the filename as passed to execve.
+			next := []string{interp}
+			if arg != "" {
+				next = append(next, arg)
+			}
+			next = append(next, name)
+			if len(plan.Argv) > 1 {
+				next = append(next, plan.Argv[1:]...)
+			}
+			plan.Argv = next
+			plan.Changed = true
+			name = interp
+			continue
+		}
+		prog, err := readELF(f)
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+		plan.Guest, plan.Host, plan.Program = res.Guest, res.Host, prog
+		if prog.Interp != "" {
+			ires, err := r.Resolve(cwd, prog.Interp, true)
+			if err != nil {
+				return nil, errnoOf(err)
+			}
+			if !ires.Exists {
+				return nil, unix.ENOENT
+			}
+			interp, err := ReadELF(ires.Host)
+			if err != nil {
+				// The kernel reports a bad interpreter as ELIBBAD.
+				if err == unix.ENOEXEC {
+					return nil, unix.ELIBBAD
+				}
+				return nil, err
+			}
+			plan.InterpGuest, plan.InterpHost, plan.Interp = ires.Guest, ires.Host, interp
+		}
+		return plan, nil
+	}
+}
+
+// openExec opens a file to execute with the checks execve makes first: a regular file
+// (EACCES otherwise), execute permission (EACCES), not on a noexec mount (EACCES).
+func openExec(host string) (*os.File, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(host, &st); err != nil {
+		return nil, errnoOf(err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, unix.EACCES
+	}
+	if err := unix.Access(host, unix.X_OK); err != nil {
+		return nil, errnoOf(err)
+	}
+	var sfs unix.Statfs_t
+	if unix.Statfs(host, &sfs) == nil && sfs.Flags&unix.ST_NOEXEC != 0 {
+		return nil, unix.EACCES
+	}
+	f, err := os.Open(host)
+	if err != nil {
+		return nil, errnoOf(err)
+	}
+	return f, nil
+}
+
+// parseShebang parses "#!interpreter [optional-arg]" like fs/binfmt_script.c (Linux >=
+// 5.1): the line ends at a newline within the first BINPRM_BUF_SIZE bytes; a line cut
+// off by that limit is accepted only if the interpreter name itself ended in the buffer.
+// Everything after the interpreter, trimmed of blanks, is one argument.
+func parseShebang(head []byte) (interp, arg string, err error) {
+	line := head[2:]
+	nl := bytes.IndexByte(line, '\n')
+	if nl >= 0 {
+		line = line[:nl]
+	}
+	if i := bytes.IndexByte(line, 0); i >= 0 {
+		line = line[:i]
+	}
+	s := strings.TrimLeft(string(line), " \t")
+	end := strings.IndexAny(s, " \t")
+	if end < 0 {
+		if nl < 0 && len(head) == binprmBufSize {
+			return "", "", unix.ENOEXEC // the interpreter name was cut off
+		}
+		end = len(s)
+	}
+	interp = s[:end]
+	if interp == "" {
+		return "", "", unix.ENOEXEC
+	}
+	return interp, strings.Trim(s[end:], " \t"), nil
 }
 
 // ReadELF reads the headers of the ELF file at a host path; ENOEXEC when it is not an ELF
 // file for this architecture.
-func ReadELF(host string) (*ELF, error) { return nil, errTODO }
+func ReadELF(host string) (*ELF, error) {
+	f, err := os.Open(host)
+	if err != nil {
+		return nil, errnoOf(err)
+	}
+	defer f.Close()
+	return readELF(f)
+}
+
+func readELF(r io.ReaderAt) (*ELF, error) {
+	ef, err := elf.NewFile(r)
+	if err != nil {
+		return nil, unix.ENOEXEC
+	}
+	defer ef.Close()
+	if ef.Class != elf.ELFCLASS64 || ef.Machine != nativeMachine || (ef.Type != elf.ET_EXEC && ef.Type != elf.ET_DYN) {
+		return nil, unix.ENOEXEC
+	}
+	e := &ELF{Dynamic: ef.Type == elf.ET_DYN, Entry: ef.Entry, Phentsize: 56, Phnum: uint64(len(ef.Progs))}
+	// debug/elf does not expose e_phoff; it is at offset 32 of an ELF64 header.
+	var hdr [8]byte
+	if _, err := r.ReadAt(hdr[:], 32); err != nil {
+		return nil, unix.ENOEXEC
+	}
+	e.Phoff = ef.ByteOrder.Uint64(hdr[:])
+	phdrSet := false
+	for _, p := range ef.Progs {
+		switch p.Type {
+		case elf.PT_PHDR:
+			e.PhdrVaddr, phdrSet = p.Vaddr, true
+		case elf.PT_INTERP:
+			b := make([]byte, p.Filesz)
+			if _, err := p.ReadAt(b, 0); err != nil {
+				return nil, unix.ENOEXEC
+			}
+			e.Interp = string(bytes.TrimRight(b, "\x00"))
+		case elf.PT_LOAD:
+			prot := 0
+			if p.Flags&elf.PF_R != 0 {
+				prot |= unix.PROT_READ
+			}
+			if p.Flags&elf.PF_W != 0 {
+				prot |= unix.PROT_WRITE
+			}
+			if p.Flags&elf.PF_X != 0 {
+				prot |= unix.PROT_EXEC
+			}
+			e.Loads = append(e.Loads, Segment{Vaddr: p.Vaddr, Memsz: p.Memsz, Filesz: p.Filesz, Offset: p.Off, Align: p.Align, Prot: prot})
+		}
+	}
+	if !phdrSet {
+		for _, s := range e.Loads {
+			if e.Phoff >= s.Offset && e.Phoff < s.Offset+s.Filesz {
+				e.PhdrVaddr = s.Vaddr + (e.Phoff - s.Offset)
+				break
+			}
+		}
+	}
+	if len(e.Loads) == 0 {
+		return nil, unix.ENOEXEC
+	}
+	return e, nil
+}

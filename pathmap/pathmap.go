@@ -1,14 +1,21 @@
 // Package pathmap resolves guest paths to host paths, component by component, the way the
-// kernel's path walk does, but with the guest's "/" and bindings.
+// kernel's path walk does (fs/namei.c), but with the guest's "/" and bindings.
 package pathmap
 
 import (
-	"errors"
+	"io/fs"
+	"strings"
 
 	"github.com/groot-sandbox/groot/bindings"
+	"golang.org/x/sys/unix"
 )
 
-var errTODO = errors.New("pathmap: not implemented yet")
+// Limits of the kernel's path walk (include/uapi/linux/limits.h, include/linux/namei.h).
+const (
+	pathMax     = 4096 // PATH_MAX, including the terminating NUL
+	nameMax     = 255  // NAME_MAX
+	maxSymlinks = 40   // MAXSYMLINKS: links followed in one lookup
+)
 
 // Proc lets the caller (the tracer) answer for /proc magic links, whose meaning depends on
 // which guest process asks. Resolve calls it for every symlink it meets whose host path is
@@ -36,11 +43,146 @@ type Resolver struct {
 	Proc  Proc // may be nil
 }
 
+func fail(path string, errno unix.Errno) error {
+	return &fs.PathError{Op: "resolve", Path: path, Err: errno}
+}
+
+// nextComponent splits off the first non-empty component of p.
+func nextComponent(p string) (comp, rest string) {
+	for len(p) > 0 && p[0] == '/' {
+		p = p[1:]
+	}
+	i := strings.IndexByte(p, '/')
+	if i < 0 {
+		return p, ""
+	}
+	return p[:i], p[i:]
+}
+
+func isEmptyRest(p string) bool {
+	for i := 0; i < len(p); i++ {
+		if p[i] != '/' {
+			return false
+		}
+	}
+	return true
+}
+
+func join(dir, name string) string {
+	if dir == "/" {
+		return "/" + name
+	}
+	return dir + "/" + name
+}
+
+func parent(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return p[:i]
+}
+
 // Resolve resolves path (absolute, or relative to the guest directory dir) and follows a
 // symlink in the last component only when follow is set. Errors are *fs.PathError wrapping
 // a unix.Errno (ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG, EACCES) as the kernel would give.
 func (r *Resolver) Resolve(dir, path string, follow bool) (Result, error) {
-	return Result{}, errTODO
+	if path == "" {
+		return Result{}, fail(path, unix.ENOENT)
+	}
+	if len(path) >= pathMax {
+		return Result{}, fail(path, unix.ENAMETOOLONG)
+	}
+	cur := dir
+	if path[0] == '/' {
+		cur = "/"
+	}
+	// A trailing slash asks for a directory and follows a final symlink (path_resolution(7)).
+	trailing := strings.HasSuffix(path, "/")
+	rest := path
+	links := 0
+	var st unix.Stat_t
+	for {
+		comp, more := nextComponent(rest)
+		if comp == "" {
+			break
+		}
+		rest = more
+		last := isEmptyRest(rest)
+		switch comp {
+		case ".":
+			continue
+		case "..":
+			// ".." of the guest root is the root (chroot semantics).
+			cur = parent(cur)
+			continue
+		}
+		if len(comp) > nameMax {
+			return Result{}, fail(path, unix.ENAMETOOLONG)
+		}
+		next := join(cur, comp)
+		host, _ := r.Table.GuestToHost(next)
+		if err := unix.Lstat(host, &st); err != nil {
+			if err == unix.ENOENT && last {
+				return Result{Host: host, Guest: next, Exists: false}, nil
+			}
+			return Result{}, fail(path, err.(unix.Errno))
+		}
+		if st.Mode&unix.S_IFMT == unix.S_IFLNK && (!last || follow || trailing) {
+			links++
+			if links > maxSymlinks {
+				return Result{}, fail(path, unix.ELOOP)
+			}
+			target, magic, err := r.readlink(host)
+			if err != nil {
+				return Result{}, fail(path, err.(unix.Errno))
+			}
+			if magic {
+				// The kernel follows the magic link itself, and walks the rest.
+				return Result{Host: host + rest, Guest: next + rest, Exists: true}, nil
+			}
+			if target == "" {
+				return Result{}, fail(path, unix.ENOENT)
+			}
+			if target[0] == '/' {
+				// An absolute target is a guest path: restart at the guest root.
+				cur = "/"
+			}
+			// The rest of the walk continues inside the target; the link's own directory
+			// (cur) is where a relative target starts.
+			rest = target + rest
+			if len(rest) >= pathMax {
+				return Result{}, fail(path, unix.ENAMETOOLONG)
+			}
+			continue
+		}
+		if !last && st.Mode&unix.S_IFMT != unix.S_IFDIR {
+			return Result{}, fail(path, unix.ENOTDIR)
+		}
+		cur = next
+	}
+	host, _ := r.Table.GuestToHost(cur)
+	if trailing {
+		if err := unix.Stat(host, &st); err == nil && st.Mode&unix.S_IFMT != unix.S_IFDIR {
+			return Result{}, fail(path, unix.ENOTDIR)
+		}
+	}
+	return Result{Host: host, Guest: cur, Exists: true}, nil
+}
+
+// readlink reads a symlink's target, asking Proc for links under /proc.
+func (r *Resolver) readlink(host string) (target string, magic bool, err error) {
+	if r.Proc != nil && strings.HasPrefix(host, "/proc/") {
+		if t, m, handled := r.Proc.Readlink(host); handled {
+			return t, m, nil
+		}
+	}
+	buf := make([]byte, pathMax)
+	n, err := unix.Readlink(host, buf)
+	if err != nil {
+		return "", false, err
+	}
+	return string(buf[:n]), false, nil
 }
 
 // HostToGuest maps a host path (from the kernel: getcwd, readlink, /proc/PID/fd/N) back to

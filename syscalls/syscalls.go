@@ -2,6 +2,12 @@
 // how the tracer must treat them. It holds tables only: no ptrace, no behaviour.
 package syscalls
 
+import (
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
 // Follow says whether a path's last component is followed when it is a symlink.
 type Follow uint8
 
@@ -62,20 +68,128 @@ func Lookup(nr int) *Entry {
 	return table[nr]
 }
 
-// Name returns the syscall's name for logs, or "syscall_NR".
-func Name(nr int) string {
-	if nr >= 0 && nr < len(names) && names[nr] != "" {
-		return names[nr]
+// Numbers lists, sorted, every syscall number that has a row.
+func Numbers() []int {
+	var out []int
+	for nr, e := range table {
+		if e != nil {
+			out = append(out, nr)
+		}
 	}
-	return "syscall_" + itoa(nr)
+	return out
 }
 
-func itoa(n int) string {
-	if n < 0 {
-		return "-" + itoa(-n)
+// Name returns the syscall's name for logs, or "syscall_NR".
+func Name(nr int) string {
+	if n, ok := names[nr]; ok {
+		return n
 	}
-	if n < 10 {
-		return string(rune('0' + n))
+	return "syscall_" + strconv.Itoa(nr)
+}
+
+// table is indexed by syscall number; filled from the rows of this file and the
+// architecture's own file.
+var table [1024]*Entry
+
+func add(rows map[int]Entry) {
+	for nr, e := range rows {
+		e := e
+		if e.Name == "" {
+			e.Name = names[nr]
+		}
+		table[nr] = &e
 	}
-	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+// Argument shorthands for the rows.
+func path(i int) PathArg       { return PathArg{Path: i, Dirfd: -1, Flags: -1, Follow: FollowAlways} }
+func lpath(i int) PathArg      { return PathArg{Path: i, Dirfd: -1, Flags: -1, Follow: FollowNever} }
+func at(dirfd, p int) PathArg  { return PathArg{Path: p, Dirfd: dirfd, Flags: -1, Follow: FollowAlways} }
+func lat(dirfd, p int) PathArg { return PathArg{Path: p, Dirfd: dirfd, Flags: -1, Follow: FollowNever} }
+func atFlags(dirfd, p, flags int) PathArg {
+	return PathArg{Path: p, Dirfd: dirfd, Flags: flags, Follow: NoFollowIfFlag}
+}
+func atEmptyFlags(dirfd, p, flags int) PathArg {
+	return PathArg{Path: p, Dirfd: dirfd, Flags: flags, Follow: NoFollowIfFlag, EmptyOK: true}
+}
+
+func plain(args ...PathArg) Entry { return Entry{Kind: Plain, Paths: args} }
+
+// commonRows are the syscalls that exist on every architecture groot supports (the
+// asm-generic *at family and friends). Argument positions follow the kernel's
+// SYSCALL_DEFINE lines (fs/open.c, fs/stat.c, fs/namei.c, fs/xattr.c, ...).
+func commonRows() map[int]Entry {
+	return map[int]Entry{
+		unix.SYS_OPENAT:            {Kind: Plain, Paths: []PathArg{{Path: 1, Dirfd: 0, Flags: 2, Follow: OpenFlags}}},
+		unix.SYS_OPENAT2:           {Kind: Plain, Paths: []PathArg{{Path: 1, Dirfd: 0, Flags: 2, Follow: Openat2How}}},
+		unix.SYS_NEWFSTATAT:        plain(atEmptyFlags(0, 1, 3)),
+		unix.SYS_STATX:             plain(atEmptyFlags(0, 1, 2)),
+		unix.SYS_STATFS:            plain(path(0)),
+		unix.SYS_FACCESSAT:         plain(at(0, 1)),
+		unix.SYS_FACCESSAT2:        plain(atEmptyFlags(0, 1, 3)),
+		unix.SYS_READLINKAT:        {Kind: Readlink, Paths: []PathArg{lat(0, 1)}},
+		unix.SYS_EXECVE:            {Kind: Execve, Paths: []PathArg{path(0)}},
+		unix.SYS_EXECVEAT:          {Kind: Execve, Paths: []PathArg{atEmptyFlags(0, 1, 4)}},
+		unix.SYS_CHDIR:             {Kind: Chdir, Paths: []PathArg{path(0)}},
+		unix.SYS_FCHDIR:            {Kind: Fchdir},
+		unix.SYS_GETCWD:            {Kind: Getcwd},
+		unix.SYS_CHROOT:            {Kind: Chroot, Paths: []PathArg{path(0)}},
+		unix.SYS_MKDIRAT:           plain(lat(0, 1)),
+		unix.SYS_MKNODAT:           plain(lat(0, 1)),
+		unix.SYS_UNLINKAT:          plain(lat(0, 1)),
+		unix.SYS_RENAMEAT:          plain(lat(0, 1), lat(2, 3)),
+		unix.SYS_RENAMEAT2:         plain(lat(0, 1), lat(2, 3)),
+		unix.SYS_LINKAT:            plain(PathArg{Path: 1, Dirfd: 0, Flags: 4, Follow: FollowIfFlag, EmptyOK: true}, lat(2, 3)),
+		unix.SYS_SYMLINKAT:         {Kind: Symlink, Paths: []PathArg{lat(1, 2)}},
+		unix.SYS_FCHMODAT:          plain(at(0, 1)),
+		unix.SYS_FCHMODAT2:         plain(atEmptyFlags(0, 1, 3)),
+		unix.SYS_FCHOWNAT:          plain(atEmptyFlags(0, 1, 4)),
+		unix.SYS_TRUNCATE:          plain(path(0)),
+		unix.SYS_UTIMENSAT:         plain(atEmptyFlags(0, 1, 3)),
+		unix.SYS_SETXATTR:          plain(path(0)),
+		unix.SYS_LSETXATTR:         plain(lpath(0)),
+		unix.SYS_GETXATTR:          plain(path(0)),
+		unix.SYS_LGETXATTR:         plain(lpath(0)),
+		unix.SYS_LISTXATTR:         plain(path(0)),
+		unix.SYS_LLISTXATTR:        plain(lpath(0)),
+		unix.SYS_REMOVEXATTR:       plain(path(0)),
+		unix.SYS_LREMOVEXATTR:      plain(lpath(0)),
+		unix.SYS_SETXATTRAT:        plain(atEmptyFlags(0, 1, 2)),
+		unix.SYS_GETXATTRAT:        plain(atEmptyFlags(0, 1, 2)),
+		unix.SYS_LISTXATTRAT:       plain(atEmptyFlags(0, 1, 2)),
+		unix.SYS_REMOVEXATTRAT:     plain(atEmptyFlags(0, 1, 2)),
+		unix.SYS_INOTIFY_ADD_WATCH: plain(PathArg{Path: 1, Dirfd: -1, Flags: 2, Follow: NoFollowIfFlag}),
+		unix.SYS_FANOTIFY_MARK:     plain(PathArg{Path: 4, Dirfd: 3, Flags: 1, Follow: NoFollowIfFlag}),
+		unix.SYS_NAME_TO_HANDLE_AT: plain(PathArg{Path: 1, Dirfd: 0, Flags: 4, Follow: FollowIfFlag, EmptyOK: true}),
+		unix.SYS_OPEN_TREE:         plain(atEmptyFlags(0, 1, 2)),
+		unix.SYS_ACCT:              plain(path(0)),
+		unix.SYS_SWAPON:            plain(path(0)),
+		unix.SYS_SWAPOFF:           plain(path(0)),
+		unix.SYS_QUOTACTL:          plain(path(1)),
+		unix.SYS_MOUNT:             {Kind: Mount},
+		unix.SYS_UMOUNT2:           {Kind: Mount},
+		unix.SYS_PIVOT_ROOT:        {Kind: Mount},
+		unix.SYS_MOVE_MOUNT:        {Kind: Mount},
+		unix.SYS_FSOPEN:            {Kind: Mount},
+		unix.SYS_FSCONFIG:          {Kind: Mount},
+		unix.SYS_FSMOUNT:           {Kind: Mount},
+		unix.SYS_FSPICK:            {Kind: Mount},
+		unix.SYS_MOUNT_SETATTR:     {Kind: Mount},
+		unix.SYS_BIND:              {Kind: SocketAddr},
+		unix.SYS_CONNECT:           {Kind: SocketAddr},
+		unix.SYS_SENDTO:            {Kind: SendtoAddr},
+		unix.SYS_SENDMSG:           {Kind: SendmsgAddr},
+		unix.SYS_GETSOCKNAME:       {Kind: SockNameOut},
+		unix.SYS_GETPEERNAME:       {Kind: SockNameOut},
+		unix.SYS_ACCEPT:            {Kind: SockNameOut},
+		unix.SYS_ACCEPT4:           {Kind: SockNameOut},
+		unix.SYS_RECVFROM:          {Kind: SockNameOut},
+		unix.SYS_RECVMSG:           {Kind: RecvmsgOut},
+		unix.SYS_UNAME:             {Kind: Uname},
+	}
+}
+
+func init() {
+	add(commonRows())
+	add(archRows())
 }

@@ -216,10 +216,14 @@ func (tr *tracer) resolveArg(t *tracee, p syscalls.PathArg) (pathmap.Result, err
 }
 
 // noFollowBit is the flag bit that means "do not follow" for the syscall t is in:
-// AT_SYMLINK_NOFOLLOW for the *at family, IN_DONT_FOLLOW for inotify_add_watch.
+// AT_SYMLINK_NOFOLLOW for the *at family, IN_DONT_FOLLOW for inotify_add_watch,
+// FAN_MARK_DONT_FOLLOW for fanotify_mark.
 func (tr *tracer) noFollowBit(t *tracee) uint64 {
-	if syscalls.Name(t.regs.sysno()) == "inotify_add_watch" {
+	switch syscalls.Name(t.regs.sysno()) {
+	case "inotify_add_watch":
 		return unix.IN_DONT_FOLLOW
+	case "fanotify_mark":
+		return unix.FAN_MARK_DONT_FOLLOW
 	}
 	return unix.AT_SYMLINK_NOFOLLOW
 }

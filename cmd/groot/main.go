@@ -1,0 +1,90 @@
+// Command groot runs programs inside a guest root file system as an unprivileged user, the
+// way PRoot does: see README.md.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/groot-sandbox/groot/config"
+	"github.com/groot-sandbox/groot/tracer"
+	"github.com/groot-sandbox/groot/userns"
+)
+
+func main() {
+	if tracer.IsShim() {
+		tracer.ShimMain()
+	}
+	if userns.IsChild() {
+		userns.ChildMain()
+	}
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	cwd, _ := os.Getwd()
+	cfg, err := parse(args, os.Environ(), cwd)
+	var nf *notFoundError
+	switch {
+	case errors.Is(err, errHelp):
+		fmt.Print(usage())
+		return 0
+	case errors.Is(err, errVersion):
+		fmt.Printf("groot %s\n", version)
+		return 0
+	case errors.As(err, &nf):
+		fmt.Fprintf(os.Stderr, "groot: %v\n", err)
+		return 127
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "groot: %v\n", err)
+		return 1
+	}
+	scratch, err := os.MkdirTemp("", "groot-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "groot: scratch directory: %v\n", err)
+		return 1
+	}
+	defer os.RemoveAll(scratch)
+	cfg.Scratch = scratch
+
+	status, err := runEngine(cfg)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "groot: %v\n", err)
+		return 1
+	}
+	return status
+}
+
+// runEngine picks the engine for cfg.Mode and runs the guest.
+func runEngine(cfg *config.Config) (int, error) {
+	logf := func(format string, args ...any) {
+		if cfg.Verbose >= 1 {
+			fmt.Fprintf(os.Stderr, "groot: "+format+"\n", args...)
+		}
+	}
+	switch cfg.Mode {
+	case config.ModePtrace:
+		logf("mode ptrace (asked for)")
+		return tracer.Run(cfg)
+	case config.ModeUserns:
+		if err := userns.Available(); err != nil {
+			return 0, fmt.Errorf("--mode userns: user namespaces unavailable: %w", err)
+		}
+		if err := userns.Supports(cfg); err != nil {
+			return 0, fmt.Errorf("--mode userns: %w", err)
+		}
+		logf("mode userns (asked for)")
+		return userns.Run(cfg)
+	}
+	if err := userns.Supports(cfg); err != nil {
+		logf("mode ptrace (%v)", err)
+		return tracer.Run(cfg)
+	}
+	if err := userns.Available(); err != nil {
+		logf("mode ptrace (user namespaces unavailable: %v)", err)
+		return tracer.Run(cfg)
+	}
+	logf("mode userns (user namespaces available)")
+	return userns.Run(cfg)
+}

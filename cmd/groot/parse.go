@@ -1,0 +1,265 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/groot-sandbox/groot/bindings"
+	"github.com/groot-sandbox/groot/config"
+	"github.com/groot-sandbox/groot/pathmap"
+	"github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
+)
+
+// version is groot's version, printed by -V.
+const version = "0.1.0"
+
+// errHelp and errVersion ask main to print and exit 0.
+var (
+	errHelp    = errors.New("help requested")
+	errVersion = errors.New("version requested")
+)
+
+// usageError is bad input on the command line (exit status 1).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// notFoundError is a guest command that is nowhere in the guest's PATH (exit status 127,
+// as a shell gives).
+type notFoundError struct{ name, path string }
+
+func (e *notFoundError) Error() string {
+	return fmt.Sprintf("command not found in the guest: %s (PATH=%s)", e.name, e.path)
+}
+
+// bindList is a pflag.Value shared by -b/--bind and -m/--mount, so that the bindings keep
+// the order they were given in across both spellings.
+type bindList struct{ specs *[]string }
+
+func (b bindList) String() string     { return strings.Join(*b.specs, ",") }
+func (b bindList) Set(s string) error { *b.specs = append(*b.specs, s); return nil }
+func (b bindList) Type() string       { return "HOST[:GUEST]" }
+
+// stringAlias is a pflag.Value that writes into a shared string (-w/--cwd/--pwd).
+type stringAlias struct{ p *string }
+
+func (s stringAlias) String() string     { return *s.p }
+func (s stringAlias) Set(v string) error { *s.p = v; return nil }
+func (s stringAlias) Type() string       { return "DIR" }
+
+// defaultPath is what the guest's PATH lookup uses when the environment has none.
+const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+type options struct {
+	rootfs, presetR, presetS, cwd, changeID, kernel, mode string
+	binds                                                 []string
+	rootID, killOnExit, help, showVersion                 bool
+	verbose                                               int
+}
+
+func newFlagSet(o *options) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("groot", pflag.ContinueOnError)
+	fs.SetInterspersed(false)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	fs.StringVarP(&o.rootfs, "rootfs", "r", "", "use DIR as the guest's root file system (default /)")
+	fs.VarP(bindList{&o.binds}, "bind", "b", "make the host path HOST visible in the guest at GUEST (default: the same path); a trailing ! on GUEST keeps a symlink HOST as it is")
+	fs.VarP(bindList{&o.binds}, "mount", "m", "same as -b")
+	fs.VarP(stringAlias{&o.cwd}, "cwd", "w", "start the guest command in the guest directory DIR")
+	fs.Var(stringAlias{&o.cwd}, "pwd", "same as -w")
+	fs.StringVarP(&o.presetR, "R", "R", "", "same as -r DIR plus bindings of the host's /etc/passwd, /etc/hosts, /dev, /proc, /sys, /tmp, /run, $HOME ...")
+	fs.StringVarP(&o.presetS, "S", "S", "", "same as -0 -r DIR plus bindings of /etc/hosts, /etc/resolv.conf, /dev, /proc, /sys, /tmp, $HOME ...")
+	fs.BoolVarP(&o.rootID, "root-id", "0", false, "make the guest believe it runs as root (uid 0, gid 0)")
+	fs.StringVarP(&o.changeID, "change-id", "i", "", "make the guest believe it runs as UID:GID")
+	fs.StringVarP(&o.kernel, "kernel-release", "k", "", "make uname report STRING as the kernel release")
+	fs.IntVarP(&o.verbose, "verbose", "v", 0, "print what groot does at level N (1: mode, 2: translations, 3: every syscall)")
+	fs.BoolVar(&o.killOnExit, "kill-on-exit", false, "kill every remaining guest process when the first one exits")
+	fs.StringVar(&o.mode, "mode", "auto", "engine: auto (namespaces when the kernel allows, else ptrace), ptrace or userns")
+	fs.BoolVarP(&o.showVersion, "version", "V", false, "print the version and exit")
+	fs.BoolVarP(&o.help, "help", "h", false, "print this help and exit")
+	// Shorthand-only spellings of -R and -S: PRoot has no long form for them.
+	fs.Lookup("R").Name = "R"
+	return fs
+}
+
+// usage is the help text: every option with its description.
+func usage() string {
+	var o options
+	fs := newFlagSet(&o)
+	var b strings.Builder
+	b.WriteString("Usage: groot [options] [--] [command [argument...]]\n\n")
+	b.WriteString("Run command (default: the guest's /bin/sh as a login shell) with a guest root file\n")
+	b.WriteString("system, as an unprivileged user. Options are PRoot's, plus groot's own --mode.\n\nOptions:\n")
+	fs.VisitAll(func(f *pflag.Flag) {
+		name := "    "
+		if f.Shorthand != "" {
+			name = "-" + f.Shorthand + ", "
+		}
+		long := "--" + f.Name
+		if f.Name == f.Shorthand {
+			long = ""
+			name = strings.TrimSuffix(name, ", ")
+		}
+		arg := ""
+		switch f.Value.Type() {
+		case "bool":
+		case "int":
+			arg = " N"
+		default:
+			arg = " " + strings.ToUpper(f.Value.Type())
+			if f.Value.Type() == "string" {
+				arg = map[string]string{"rootfs": " DIR", "R": " DIR", "S": " DIR", "change-id": " UID:GID", "kernel-release": " STRING", "mode": " MODE"}[f.Name]
+			}
+		}
+		fmt.Fprintf(&b, "  %s%s%s\n        %s\n", name, long, arg, f.Usage)
+	})
+	b.WriteString("\nEnvironment: GROOT_NO_SECCOMP=1 makes the ptrace engine stop on every syscall.\n")
+	return b.String()
+}
+
+func envValue(environ []string, key string) (string, bool) {
+	for i := len(environ) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(environ[i], key+"="); ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// parse turns groot's arguments into a run configuration.
+func parse(args, environ []string, cwd string) (*config.Config, error) {
+	var o options
+	fs := newFlagSet(&o)
+	if err := fs.Parse(args); err != nil {
+		return nil, usagef("%v (see groot --help)", err)
+	}
+	if o.help {
+		return nil, errHelp
+	}
+	if o.showVersion {
+		return nil, errVersion
+	}
+	cfg := &config.Config{Verbose: o.verbose, KillOnExit: o.killOnExit, KernelRelease: o.kernel, Env: environ}
+	switch config.Mode(o.mode) {
+	case config.ModeAuto, config.ModePtrace, config.ModeUserns:
+		cfg.Mode = config.Mode(o.mode)
+	default:
+		return nil, usagef("--mode %q: must be auto, ptrace or userns", o.mode)
+	}
+	home, _ := envValue(environ, "HOME")
+	rootfs := "/"
+	var binds []bindings.Binding
+	// PRoot applies options in order; the last of -r/-R/-S names the rootfs, and
+	// user bindings come after the presets so that they win on the same guest path.
+	fs.Visit(func(f *pflag.Flag) {
+		switch f.Name {
+		case "rootfs":
+			rootfs = o.rootfs
+		case "R":
+			rootfs = o.presetR
+			binds = append(binds, bindings.Preset("R", home)...)
+		case "S":
+			rootfs = o.presetS
+			binds = append(binds, bindings.Preset("S", home)...)
+			cfg.ChangeID, cfg.UID, cfg.GID = true, 0, 0
+		}
+	})
+	if rootfs == "" {
+		return nil, usagef("rootfs: empty path")
+	}
+	for _, spec := range o.binds {
+		b, err := bindings.Parse(spec, cwd)
+		if err != nil {
+			return nil, usagef("-b %v", err)
+		}
+		binds = append(binds, b)
+	}
+	if o.rootID {
+		cfg.ChangeID, cfg.UID, cfg.GID = true, 0, 0
+	}
+	if o.changeID != "" {
+		u, g, ok := strings.Cut(o.changeID, ":")
+		uid, err1 := strconv.ParseUint(u, 10, 32)
+		gid, err2 := strconv.ParseUint(g, 10, 32)
+		if !ok || err1 != nil || err2 != nil {
+			return nil, usagef("-i %q: expected UID:GID (two numbers)", o.changeID)
+		}
+		cfg.ChangeID, cfg.UID, cfg.GID = true, int(uid), int(gid)
+	}
+	table, err := bindings.New(rootfs, binds)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	cfg.Table = table
+
+	// The initial directory: -w, else the host's cwd when the guest has it (PRoot keeps
+	// "." when it is reachable), else "/".
+	res := &pathmap.Resolver{Table: table}
+	if o.cwd != "" {
+		cfg.Cwd = path.Clean(path.Join("/", o.cwd))
+		if !strings.HasPrefix(o.cwd, "/") {
+			cfg.Cwd = path.Clean("/" + o.cwd)
+		}
+	} else if g, ok := table.HostToGuest(cwd); ok {
+		cfg.Cwd = g
+	} else {
+		cfg.Cwd = "/"
+	}
+	if r, err := res.Resolve("/", cfg.Cwd, true); err != nil || !r.Exists || !isDir(r.Host) {
+		if o.cwd != "" {
+			fmt.Fprintf(os.Stderr, "groot: warning: -w %s: not a directory in the guest, using /\n", o.cwd)
+		}
+		cfg.Cwd = "/"
+	} else {
+		cfg.Cwd = r.Guest
+	}
+
+	cmd := fs.Args()
+	if len(cmd) == 0 {
+		// PRoot runs the guest's shell as a login shell.
+		cfg.Command, cfg.Argv0 = []string{"/bin/sh"}, "-sh"
+		return cfg, nil
+	}
+	cfg.Command = append([]string(nil), cmd...)
+	cfg.Argv0 = cmd[0]
+	if !strings.Contains(cmd[0], "/") {
+		p, ok := envValue(environ, "PATH")
+		if !ok {
+			p = defaultPath
+		}
+		found := ""
+		for _, dir := range strings.Split(p, ":") {
+			if dir == "" {
+				dir = "."
+			}
+			r, err := res.Resolve(cfg.Cwd, dir+"/"+cmd[0], true)
+			if err == nil && r.Exists && isExecutable(r.Host) {
+				found = path.Join(dir, cmd[0])
+				break
+			}
+		}
+		if found == "" {
+			return nil, &notFoundError{name: cmd[0], path: p}
+		}
+		cfg.Command[0] = found
+	}
+	return cfg, nil
+}
+
+func isDir(host string) bool {
+	st, err := os.Stat(host)
+	return err == nil && st.IsDir()
+}
+
+func isExecutable(host string) bool {
+	st, err := os.Stat(host)
+	return err == nil && st.Mode().IsRegular() && unix.Access(host, unix.X_OK) == nil
+}
