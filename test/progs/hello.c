@@ -8,6 +8,9 @@ int main(int argc, char **argv) {
 	if (readlink("/proc/self/exe", exe, sizeof exe - 1) < 0) snprintf(exe, sizeof exe, "(no /proc)");
 	printf("hello from musl:");
 	for (int i = 0; i < argc; i++) printf(" %s", argv[i]);
-	printf("\nexe %s\n", exe);
+	char comm[32] = {0};
+	FILE *f = fopen("/proc/self/comm", "r");
+	if (f) { fgets(comm, sizeof comm, f); fclose(f); }
+	printf("\nexe %s\ncomm %s", exe, comm[0] ? comm : "(no /proc)\n");
 	return 0;
 }

@@ -1,0 +1,214 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// nativeCase is a command whose groot output must equal its native output.
+type nativeCase struct {
+	name  string
+	binds []bind // bindings, given to groot as -b and made natively as bind mounts
+	cmd   []string
+}
+
+func bindOpts(binds []bind) []string {
+	var opts []string
+	for _, b := range binds {
+		opts = append(opts, "-b", b.host+":"+b.guest)
+	}
+	return opts
+}
+
+func TestSameAsNative(t *testing.T) {
+	proc := []bind{{"/proc", "/proc"}}
+	dev := []bind{{"/dev", "/dev"}}
+	cases := []nativeCase{
+		{name: "ls-root", cmd: []string{"ls", "/"}},
+		{name: "cd-bin-pwd", cmd: []string{"sh", "-c", "cd /bin && pwd && /bin/pwd"}},
+		{name: "readlink-sh", cmd: []string{"readlink", "/bin/sh"}},
+		{name: "dotdot-at-root", cmd: []string{"sh", "-c", "cd / && cd .. && pwd && /bin/pwd && ls ../../../etc/passwd"}},
+		{name: "absolute-symlink", cmd: []string{"cat", "/etc/alt-passwd"}},
+		{name: "pipeline-background", binds: dev, cmd: []string{"sh", "-c", "sleep 0.2 & echo abc | tr a-c x-z | cat; wait; echo done $?"}},
+		{name: "exit-0", cmd: []string{"true"}},
+		{name: "exit-42", cmd: []string{"sh", "-c", "exit 42"}},
+		{name: "killed-9", cmd: []string{"sh", "-c", "kill -9 $$"}},
+		{name: "killed-term", cmd: []string{"sh", "-c", "kill -TERM $$"}},
+		{name: "unix-socket", binds: dev, cmd: []string{"sh", "-c", "usock serve /tmp/usock.s & sleep 0.3; usock connect /tmp/usock.s hello; wait"}},
+		{name: "musl-guest-interpreter", binds: proc, cmd: []string{"hello-musl", "a", "b c"}},
+		{name: "proc-self-exe", binds: proc, cmd: []string{"sh", "-c", "readlink /proc/self/exe; cat /proc/self/comm; ls -l /proc/self/cwd | sed 's/.*-> //'"}},
+		{name: "reexec-proc-self-exe", binds: proc, cmd: []string{"execerr", "/proc/self/exe", "again"}},
+		{name: "shebang-chain", cmd: []string{"sh", "-c", `printf '#!/bin/sh\necho "$0" "$@"\n' > /tmp/s2; printf '#!/tmp/s2 opt arg\n' > /tmp/s1; chmod +x /tmp/s1 /tmp/s2; /tmp/s1 x y; cd /tmp && ./s1 z`}},
+		{name: "execve-errors", cmd: []string{"sh", "-c", `printf 'junk\n' > /tmp/junk; chmod +x /tmp/junk; printf '#!/bin/sh\n' > /tmp/noexec; chmod -x /tmp/noexec; printf '#!/nowhere/sh\n' > /tmp/badinterp; chmod +x /tmp/badinterp; for p in /nope /tmp /tmp/junk /tmp/noexec /tmp/badinterp /etc/passwd/x; do execerr $p; done`}},
+		{name: "threads8", cmd: []string{"threads8"}},
+		{name: "exec-from-thread", cmd: []string{"/usr/local/bin/execthread"}},
+		{name: "go-goroutines", cmd: []string{"sh", "-c", "rm -rf /tmp/goio && mkdir /tmp/goio && goio /tmp/goio"}},
+		{name: "write-into-rootfs", cmd: []string{"sh", "-c", "echo written > /tmp/w.txt && cat /tmp/w.txt && rm /tmp/w.txt"}},
+		{name: "symlink-readlink-rename", cmd: []string{"sh", "-c", "cd /tmp && rm -rf d && mkdir d && ln -s ../etc/passwd d/l && readlink d/l && head -1 d/l && mv d e && ls e && rm -r e"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			want := native(t, c.binds, c.cmd...)
+			for _, m := range modes() {
+				t.Run(m.name, func(t *testing.T) {
+					got := groot(t, m, bindOpts(c.binds), c.cmd...)
+					same(t, got, want)
+				})
+			}
+		})
+	}
+}
+
+func TestWorkingDirectory(t *testing.T) {
+	want := native(t, nil, "sh", "-c", "cd /tmp && pwd")
+	for _, m := range modes() {
+		got := groot(t, m, []string{"-w", "/tmp"}, "pwd")
+		same(t, got, want)
+	}
+}
+
+// TestBindings checks every binding form against what the host itself holds.
+func TestBindings(t *testing.T) {
+	host := filepath.Join(work, "bind-host")
+	if err := os.MkdirAll(filepath.Join(host, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(host, "file"), []byte("from the host\n"), 0o644)
+	os.WriteFile(filepath.Join(host, "sub", "inner"), []byte("inner\n"), 0o644)
+	hostFile := filepath.Join(work, "hostname.txt")
+	os.WriteFile(hostFile, []byte("bound-over\n"), 0o644)
+	link := filepath.Join(work, "bind-link")
+	os.Symlink(host, link)
+	out := filepath.Join(work, "out")
+	os.MkdirAll(out, 0o777)
+	os.Chmod(out, 0o777)
+	chownTree(t, work)
+
+	cases := []struct {
+		name string
+		opts []string
+		cmd  string
+		want string
+	}{
+		{"same-path", []string{"-b", host}, "cat " + host + "/file", "from the host\n"},
+		{"host-to-guest", []string{"-b", host + ":/mnt"}, "cat /mnt/file /mnt/sub/inner", "from the host\ninner\n"},
+		{"relative-host", []string{"-b", "bind-host:/mnt"}, "cat /mnt/file", "from the host\n"},
+		{"mount-spelling", []string{"-m", host + ":/mnt"}, "cat /mnt/file", "from the host\n"},
+		{"symlink-dereferenced", []string{"-b", link + ":/mnt"}, "cat /mnt/file", "from the host\n"},
+		{"symlink-kept", []string{"-b", link + ":/mnt/l!"}, "readlink /mnt/l", host + "\n"},
+		{"file-over-file", []string{"-b", hostFile + ":/etc/hostname"}, "cat /etc/hostname", "bound-over\n"},
+		{"missing-guest-parents", []string{"-b", host + ":/opt/new/x"}, "ls /opt/new && cat /opt/new/x/file", "x\nfrom the host\n"},
+		{"write-through-binding", []string{"-b", out + ":/out"}, "echo via-binding > /out/w && cat /out/w", "via-binding\n"},
+		{"later-binding-wins", []string{"-b", out + ":/mnt", "-b", host + ":/mnt"}, "cat /mnt/file", "from the host\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, m := range modes() {
+				t.Run(m.name, func(t *testing.T) {
+					got := groot(t, m, c.opts, "sh", "-c", c.cmd)
+					if got.stdout != c.want || got.code != 0 {
+						t.Errorf("got\n%v\nwant stdout %q", got, c.want)
+					}
+				})
+			}
+		})
+	}
+	data, err := os.ReadFile(filepath.Join(out, "w"))
+	if err != nil || string(data) != "via-binding\n" {
+		t.Errorf("a write through the binding did not land on the host: %q %v", data, err)
+	}
+}
+
+func chownTree(t *testing.T, dir string) {
+	if os.Getuid() == 0 {
+		if err := filepathWalkChown(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func filepathWalkChown(dir string) error {
+	return filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == filepath.Join(work, "groot") {
+			return nil
+		}
+		return os.Lchown(p, uid, gid)
+	})
+}
+
+// TestRootfsUnchanged checks that a run that only reads leaves the rootfs as it was.
+func TestRootfsUnchanged(t *testing.T) {
+	before := manifest(t, rootfs)
+	for _, m := range modes() {
+		got := groot(t, m, []string{"-b", "/proc", "-b", "/dev", "-b", work + ":/opt/new/x"}, "sh", "-c", "ls -R / >/dev/null 2>&1; cat /etc/passwd >/dev/null; ls /opt/new")
+		if got.code != 0 {
+			t.Errorf("%s: %v", m.name, got)
+		}
+	}
+	if after := manifest(t, rootfs); after != before {
+		t.Errorf("the rootfs changed:\n%s", diffLines(before, after))
+	}
+}
+
+func manifest(t *testing.T, root string) string {
+	var b strings.Builder
+	err := filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		b.WriteString(p + " " + info.Mode().String() + " " + info.ModTime().String() + "\n")
+		if info.Mode().IsRegular() {
+			b.WriteString(" size " + itoa(int(info.Size())) + "\n")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(i)) }
+
+func fmtInt(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return fmtInt(i/10) + string(rune('0'+i%10))
+}
+
+// TestVerbose checks that -v 2 reports translations.
+func TestVerbose(t *testing.T) {
+	if isProot {
+		t.Skip("groot's own log format")
+	}
+	for _, m := range modes() {
+		if !strings.HasPrefix(m.name, "ptrace") {
+			continue
+		}
+		got := groot(t, m, []string{"-v", "2"}, "cat", "/etc/hostname")
+		host := filepath.Join(rootfs, "etc/hostname")
+		if got.code != 0 || !strings.Contains(got.stderr, "groot: ") || !strings.Contains(got.stderr, "/etc/hostname -> "+host) {
+			t.Errorf("%s: -v 2 does not show the translation of /etc/hostname:\n%v", m.name, got)
+		}
+	}
+}
+
+func diffLines(a, b string) string {
+	in := map[string]bool{}
+	for _, l := range strings.Split(a, "\n") {
+		in[l] = true
+	}
+	var out []string
+	for _, l := range strings.Split(b, "\n") {
+		if !in[l] {
+			out = append(out, "+ "+l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
