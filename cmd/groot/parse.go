@@ -85,8 +85,6 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.StringVar(&o.mode, "mode", "auto", "engine: auto (namespaces when the kernel allows, else ptrace), ptrace or userns")
 	fs.BoolVarP(&o.showVersion, "version", "V", false, "print the version and exit")
 	fs.BoolVarP(&o.help, "help", "h", false, "print this help and exit")
-	// Shorthand-only spellings of -R and -S: PRoot has no long form for them.
-	fs.Lookup("R").Name = "R"
 	return fs
 }
 
