@@ -1,30 +1,208 @@
-// Package userns is groot's namespace fast path: user + mount namespaces and bind mounts.
+// Package userns is groot's namespace fast path: the guest runs in a new user and mount
+// namespace whose root is built from the rootfs and the binding table with real bind
+// mounts, as bubblewrap does, so no tracer is needed and the guest runs at native speed.
+//
+// groot re-executes itself as the namespace child (clone(2) with CLONE_NEWUSER|
+// CLONE_NEWNS and the uid/gid maps written by the parent: a multi-threaded Go program
+// cannot unshare(CLONE_NEWUSER) itself). The child builds the new root and execs the
+// guest command; the guest is then groot's direct child, so its exit status and signals
+// need no relaying beyond what a shell does.
 package userns
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
 
+	"github.com/groot-sandbox/groot/bindings"
 	"github.com/groot-sandbox/groot/config"
+	"golang.org/x/sys/unix"
 )
 
-// ErrNotImplemented is returned until the fast path lands.
-var ErrNotImplemented = errors.New("namespace mode not implemented yet")
+// childEnv marks groot re-executed as the namespace child; its value is the role.
+const childEnv = "_GROOT_USERNS"
 
-// Available reports whether this kernel lets this user run the namespace path (probed once
-// per process, cached); the error says why not.
-func Available() error { return ErrNotImplemented }
+// ErrUnavailable wraps every failure to set the namespaces up, before the guest runs:
+// the caller may fall back to the ptrace engine.
+var ErrUnavailable = errors.New("user namespaces unavailable")
+
+// spec is what the child needs to build the guest's root and start it.
+type spec struct {
+	Rootfs   string
+	Bindings []bindings.Binding // least specific first, rootfs and glue excluded
+	Scratch  string
+	Cwd      string
+	Command  []string
+	Argv0    string
+	Env      []string
+}
+
+// Available reports whether this kernel lets this user run the namespace path: clone
+// with CLONE_NEWUSER|CLONE_NEWNS (Linux 3.8), the uid/gid maps, and a mount inside. Each
+// step is tried for real, since Ubuntu's AppArmor restriction lets the clone succeed and
+// fails the map write or the mount, and Docker's seccomp profile fails the clone. Probed
+// once per process.
+func Available() error {
+	probeOnce.Do(func() { probeErr = probe() })
+	return probeErr
+}
+
+var (
+	probeOnce sync.Once
+	probeErr  error
+)
+
+func probe() error {
+	dir, err := os.MkdirTemp("", "groot-probe-")
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	defer os.RemoveAll(dir)
+	_, status, err := start(&spec{Scratch: dir}, "probe", os.Getuid(), os.Getgid())
+	if err != nil {
+		return err
+	}
+	if code := status(); code != 0 {
+		return fmt.Errorf("%w: probe child exited with status %d", ErrUnavailable, code)
+	}
+	return nil
+}
 
 // Supports reports whether the namespace path can honour every option in cfg; the error
 // names the option it cannot honour.
-func Supports(cfg *config.Config) error { return nil }
+func Supports(cfg *config.Config) error {
+	if cfg.KernelRelease != "" {
+		return errors.New("-k needs the ptrace engine (the kernel release cannot be changed in a namespace)")
+	}
+	return nil
+}
 
 // Run runs cfg.Command in the namespaces and returns the guest's exit status
-// (128+N when killed by signal N).
-func Run(cfg *config.Config) (int, error) { return 0, ErrNotImplemented }
+// (128+N when killed by signal N). Errors wrapping ErrUnavailable happened before the
+// guest started.
+func Run(cfg *config.Config) (int, error) {
+	uid, gid := os.Getuid(), os.Getgid()
+	if cfg.ChangeID {
+		uid, gid = cfg.UID, cfg.GID
+	}
+	sp := &spec{Rootfs: cfg.Table.Rootfs(), Scratch: cfg.Scratch, Cwd: cfg.Cwd, Command: cfg.Command, Argv0: cfg.Argv0, Env: cfg.Env}
+	all := cfg.Table.All()
+	for i := len(all) - 1; i >= 0; i-- {
+		if b := all[i]; !b.Glue && b.Guest != "/" {
+			sp.Bindings = append(sp.Bindings, b)
+		}
+	}
+	// Pdeathsig is delivered when the thread that started the child exits, not the
+	// process (golang/go#27505): keep this goroutine on its thread until the end.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
+	defer signal.Stop(sigs)
+	pid, wait, err := start(sp, "run", uid, gid)
+	if err != nil {
+		return 0, err
+	}
+	// Signals aimed at groot are passed on to the guest; terminal signals also reach it
+	// directly through the process group it shares with groot.
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				_ = unix.Kill(pid, s.(syscall.Signal))
+			case <-done:
+				return
+			}
+		}
+	}()
+	return wait(), nil
+}
+
+// start clones the namespace child and hands it sp; it returns once the child has either
+// exec'd the guest (then wait returns its status) or failed to set up (an error).
+func start(sp *spec, role string, uid, gid int) (pid int, wait func() int, err error) {
+	self, err := os.Executable()
+	if err != nil {
+		return 0, nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	cfgR, cfgW, err := os.Pipe()
+	if err != nil {
+		return 0, nil, err
+	}
+	statR, statW, err := os.Pipe()
+	if err != nil {
+		return 0, nil, err
+	}
+	cmd := exec.Command(self)
+	cmd.Args = []string{"groot-userns"}
+	cmd.Env = []string{childEnv + "=" + role}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.ExtraFiles = []*os.File{cfgR, statW} // fds 3 and 4
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Cloneflags:                 unix.CLONE_NEWUSER | unix.CLONE_NEWNS,
+		UidMappings:                []syscall.SysProcIDMap{{ContainerID: uid, HostID: os.Getuid(), Size: 1}},
+		GidMappings:                []syscall.SysProcIDMap{{ContainerID: gid, HostID: os.Getgid(), Size: 1}},
+		GidMappingsEnableSetgroups: false,
+		Pdeathsig:                  unix.SIGKILL,
+		// The child re-executes groot as a non-root uid, and execve drops the
+		// capabilities it holds in its new user namespace (capabilities(7),
+		// "Transformation of capabilities during execve()") unless they are ambient.
+		// It needs CAP_SYS_ADMIN there for the mounts, and clears it before the guest
+		// runs.
+		AmbientCaps: []uintptr{unix.CAP_SYS_ADMIN},
+	}
+	err = cmd.Start()
+	cfgR.Close()
+	statW.Close()
+	if err != nil {
+		cfgW.Close()
+		statR.Close()
+		return 0, nil, fmt.Errorf("%w: clone(CLONE_NEWUSER|CLONE_NEWNS) and uid/gid maps: %v", ErrUnavailable, err)
+	}
+	go func() {
+		json.NewEncoder(cfgW).Encode(sp)
+		cfgW.Close()
+	}()
+	// The status pipe is close-on-exec in the child: EOF with nothing written means the
+	// guest was exec'd; otherwise the child says what failed.
+	msg, _ := io.ReadAll(statR)
+	statR.Close()
+	wait = func() int {
+		err := cmd.Wait()
+		if err == nil {
+			return 0
+		}
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				return 128 + int(ws.Signal())
+			}
+			return ee.ExitCode()
+		}
+		return 1
+	}
+	if len(msg) > 0 {
+		code := wait()
+		text := strings.TrimSpace(string(msg[1:]))
+		if msg[0] == 'E' {
+			// The namespaces work; the guest command could not be executed.
+			return cmd.Process.Pid, func() int { return code }, nil
+		}
+		return 0, nil, fmt.Errorf("%w: %s", ErrUnavailable, text)
+	}
+	return cmd.Process.Pid, wait, nil
+}
 
 // IsChild reports whether this process is groot re-executed as the namespace child. The
 // command line calls it first thing in main and then calls ChildMain.
-func IsChild() bool { return false }
-
-// ChildMain is the namespace child's whole life: it never returns.
-func ChildMain() {}
+func IsChild() bool { return os.Getenv(childEnv) != "" }

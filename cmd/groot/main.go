@@ -68,23 +68,26 @@ func runEngine(cfg *config.Config) (int, error) {
 		logf("mode ptrace (asked for)")
 		return tracer.Run(cfg)
 	case config.ModeUserns:
-		if err := userns.Available(); err != nil {
-			return 0, fmt.Errorf("--mode userns: user namespaces unavailable: %w", err)
-		}
 		if err := userns.Supports(cfg); err != nil {
 			return 0, fmt.Errorf("--mode userns: %w", err)
 		}
 		logf("mode userns (asked for)")
-		return userns.Run(cfg)
+		status, err := userns.Run(cfg)
+		if err != nil {
+			return 0, fmt.Errorf("--mode userns: %w", err)
+		}
+		return status, nil
 	}
 	if err := userns.Supports(cfg); err != nil {
 		logf("mode ptrace (%v)", err)
 		return tracer.Run(cfg)
 	}
-	if err := userns.Available(); err != nil {
-		logf("mode ptrace (user namespaces unavailable: %v)", err)
+	// Auto: try the namespaces; a failure before the guest starts falls back to ptrace.
+	status, err := userns.Run(cfg)
+	if errors.Is(err, userns.ErrUnavailable) {
+		logf("mode ptrace (%v)", err)
 		return tracer.Run(cfg)
 	}
 	logf("mode userns (user namespaces available)")
-	return userns.Run(cfg)
+	return status, err
 }

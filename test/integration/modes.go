@@ -1,5 +1,5 @@
 package integration
 
 // defaultModes are the engines the suite runs when GROOT_MODES is not set. The namespace
-// engine joins once it lands.
-const defaultModes = "ptrace,ptrace-noseccomp"
+// engine runs every case too.
+const defaultModes = "ptrace,ptrace-noseccomp,userns"
