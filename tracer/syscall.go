@@ -97,6 +97,11 @@ func (tr *tracer) translate(t *tracee, e *syscalls.Entry) error {
 		if err != nil {
 			return err
 		}
+		// The kernel changes directory (so it checks permissions and keeps the kernel
+		// cwd in step with the guest's); the tracer records the guest path on success.
+		if err := t.setPathArg(e.Paths[0].Path, res.Host); err != nil {
+			return err
+		}
 		t.newCwd = res.Guest
 		t.exit = exitChdir
 		return nil

@@ -28,6 +28,7 @@ func TestSameAsNative(t *testing.T) {
 	cases := []nativeCase{
 		{name: "ls-root", cmd: []string{"ls", "/"}},
 		{name: "cd-bin-pwd", cmd: []string{"sh", "-c", "cd /bin && pwd && /bin/pwd"}},
+		{name: "cd-guest-only-dir", cmd: []string{"sh", "-c", "rm -rf /tmp/only-in-guest && mkdir -p /tmp/only-in-guest/sub && cd /tmp/only-in-guest/sub && pwd && /bin/pwd && cd .. && ls && cd /usr/local/bin && ls execerr"}},
 		{name: "readlink-sh", cmd: []string{"readlink", "/bin/sh"}},
 		{name: "dotdot-at-root", cmd: []string{"sh", "-c", "cd / && cd .. && pwd && /bin/pwd && ls ../../../etc/passwd"}},
 		{name: "absolute-symlink", cmd: []string{"cat", "/etc/alt-passwd"}},
