@@ -46,7 +46,7 @@ func (tr *tracer) enterExecve(t *tracee, e *syscalls.Entry) error {
 			}
 			filename = g
 		case filename != "" && filename[0] != '/' && fd != unix.AT_FDCWD:
-			d, err := tr.fdGuestPath(t, int(fd))
+			d, _, err := tr.fdGuestPath(t, int(fd))
 			if err != nil {
 				return unix.EBADF
 			}

@@ -2,6 +2,7 @@ package tracer
 
 import (
 	"errors"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -138,12 +139,15 @@ func (tr *tracer) translate(t *tracee, e *syscalls.Entry) error {
 
 func (tr *tracer) translatePaths(t *tracee, e *syscalls.Entry) error {
 	for _, p := range e.Paths {
-		res, err := tr.resolveArg(t, p)
+		res, asIs, err := tr.resolveArgBase(t, p)
 		if err != nil {
 			if err == errNoTranslation {
 				continue
 			}
 			return err
+		}
+		if asIs {
+			continue
 		}
 		if err := t.setPathArg(p.Path, res.Host); err != nil {
 			return err
@@ -173,6 +177,16 @@ var errNoTranslation = errors.New("no translation needed")
 
 // resolveArg reads path argument p and resolves it in the guest.
 func (tr *tracer) resolveArg(t *tracee, p syscalls.PathArg) (pathmap.Result, error) {
+	res, _, err := tr.resolveArgBase(t, p)
+	return res, err
+}
+
+// resolveArgBase is resolveArg that also reports whether the guest's own argument already
+// names the right host file: a relative path without ".." whose resolution is exactly
+// its lexical place under the host directory it is relative to (no symlink, binding or
+// /proc link redirected it). The kernel then resolves the guest's string to the same
+// file, so the argument and its registers are left alone and no exit stop is needed.
+func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg) (pathmap.Result, bool, error) {
 	addr := t.regs.arg(p.Path)
 	var flags uint64
 	if p.Flags >= 0 {
@@ -181,14 +195,14 @@ func (tr *tracer) resolveArg(t *tracee, p syscalls.PathArg) (pathmap.Result, err
 	if addr == 0 {
 		// utimensat(fd, NULL, ...) and fanotify_mark(..., NULL) name the fd itself;
 		// elsewhere the kernel answers EFAULT by itself.
-		return pathmap.Result{}, errNoTranslation
+		return pathmap.Result{}, false, errNoTranslation
 	}
 	path, err := readString(t.tid, addr, t.pathBuf)
 	if err != nil {
-		return pathmap.Result{}, err
+		return pathmap.Result{}, false, err
 	}
 	if path == "" && p.EmptyOK && flags&unix.AT_EMPTY_PATH != 0 {
-		return pathmap.Result{}, errNoTranslation
+		return pathmap.Result{}, false, errNoTranslation
 	}
 	follow := true
 	switch p.Follow {
@@ -205,19 +219,60 @@ func (tr *tracer) resolveArg(t *tracee, p syscalls.PathArg) (pathmap.Result, err
 	case syscalls.Openat2How:
 		follow = tr.openat2Follow(t, flags)
 	}
-	dir := t.fs.cwd
-	if !strings.HasPrefix(path, "/") && p.Dirfd >= 0 {
+	dir, hostDir := t.fs.cwd, ""
+	relative := !strings.HasPrefix(path, "/")
+	if relative && !follow && tr.plainName(path) {
+		// One component, not followed: the kernel looks it up in the directory the fd
+		// (or the cwd, kept in step) names, exactly as the guest walk would, unless a
+		// binding sits there, and no binding's guest path ends in this name. No syscall
+		// is needed to decide, which matters: fts (find, tar, rm -r) makes thousands of
+		// fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW) and openat(dirfd, name, O_NOFOLLOW).
+		return pathmap.Result{}, true, nil
+	}
+	if relative && p.Dirfd >= 0 {
 		fd := int32(t.regs.arg(p.Dirfd))
 		if fd != unix.AT_FDCWD {
-			d, err := tr.fdGuestPath(t, int(fd))
+			d, h, err := tr.fdGuestPath(t, int(fd))
 			if err != nil {
-				return pathmap.Result{}, err
+				return pathmap.Result{}, false, err
 			}
-			dir = d
+			dir, hostDir = d, h
 		}
 	}
 	res := pathmap.Resolver{Table: tr.table, Proc: t}
-	return res.Resolve(dir, path, follow)
+	r, err := res.Resolve(dir, path, follow)
+	if err != nil || !relative || hasDotDot(path) {
+		return r, false, err
+	}
+	if hostDir == "" {
+		// Relative to the cwd: the kernel's cwd is the host path of the guest's (chdir
+		// is passed on translated).
+		hostDir, _ = tr.table.GuestToHost(dir)
+	}
+	return r, r.Host == filepath.Join(hostDir, path), nil
+}
+
+// plainName reports whether p is a single ordinary component that no binding (or glue
+// directory) has as its last component.
+func (tr *tracer) plainName(p string) bool {
+	if p == "" || p == "." || p == ".." || strings.IndexByte(p, '/') >= 0 {
+		return false
+	}
+	_, bound := tr.boundNames[p]
+	return !bound
+}
+
+// hasDotDot reports whether a path has a ".." component, which the kernel resolves
+// physically and a lexical comparison cannot judge.
+func hasDotDot(p string) bool {
+	for p != "" {
+		var c string
+		c, p, _ = strings.Cut(p, "/")
+		if c == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // noFollowBit is the flag bit that means "do not follow" for the syscall t is in:
@@ -233,21 +288,22 @@ func (tr *tracer) noFollowBit(t *tracee) uint64 {
 	return unix.AT_SYMLINK_NOFOLLOW
 }
 
-// fdGuestPath is the guest path of the directory open as fd in the tracee.
-func (tr *tracer) fdGuestPath(t *tracee, fd int) (string, error) {
+// fdGuestPath is the guest path of the directory open as fd in the tracee, and its host
+// path.
+func (tr *tracer) fdGuestPath(t *tracee, fd int) (guest, host string, err error) {
 	link, err := readlinkHost("/proc/" + strconv.Itoa(t.tid) + "/fd/" + strconv.Itoa(fd))
 	if err != nil {
-		return "", unix.EBADF
+		return "", "", unix.EBADF
 	}
 	if !strings.HasPrefix(link, "/") {
 		// Not a directory (a pipe or socket): the kernel answers ENOTDIR itself.
-		return "", errNoTranslation
+		return "", "", errNoTranslation
 	}
 	g, ok := tr.table.HostToGuest(link)
 	if !ok {
-		return "", errNoTranslation
+		return "", "", errNoTranslation
 	}
-	return g, nil
+	return g, link, nil
 }
 
 // emulateGetcwd answers getcwd from the guest cwd the tracer keeps: the kernel's answer
@@ -270,7 +326,7 @@ func (tr *tracer) emulateGetcwd(t *tracee) error {
 // answers for /proc magic links (exe, cwd, root, fd/N), whose kernel text is a host path.
 func (tr *tracer) enterReadlink(t *tracee, e *syscalls.Entry) error {
 	p := e.Paths[0]
-	res, err := tr.resolveArg(t, p)
+	res, asIs, err := tr.resolveArgBase(t, p)
 	if err != nil {
 		return err
 	}
@@ -290,6 +346,9 @@ func (tr *tracer) enterReadlink(t *tracee, e *syscalls.Entry) error {
 			t.skip(int64(len(b)))
 			return nil
 		}
+	}
+	if asIs {
+		return nil
 	}
 	return t.setPathArg(p.Path, res.Host)
 }

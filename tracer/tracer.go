@@ -56,6 +56,8 @@ type tracer struct {
 	nlinks   int
 	aliases  map[string]string // short AF_UNIX alias host path -> guest path
 	naliases int
+	// boundNames holds the last component of every binding's guest path (glue included).
+	boundNames map[string]struct{}
 }
 
 // Run runs cfg.Command under the tracer and returns the guest's exit status
@@ -81,6 +83,10 @@ func Run(cfg *config.Config) (int, error) {
 	}
 	if err := cfg.Table.AddGlue(filepath.Join(cfg.Scratch, "glue")); err != nil {
 		return 0, fmt.Errorf("bindings: %w", err)
+	}
+	tr.boundNames = make(map[string]struct{})
+	for _, b := range cfg.Table.All() {
+		tr.boundNames[filepath.Base(b.Guest)] = struct{}{}
 	}
 	res := pathmap.Resolver{Table: cfg.Table}
 	cwd, err := res.Resolve("/", cfg.Cwd, true)
