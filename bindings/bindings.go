@@ -6,8 +6,9 @@ package bindings
 type Binding struct {
 	Host  string // absolute, cleaned host path
 	Guest string // absolute, cleaned guest path
-	// NoFollow is PRoot's trailing "!" on the guest side: the host path is used as it is,
-	// a symlink there is not dereferenced when the binding is set up.
+	// NoFollow is PRoot's trailing "!" on the guest side: the guest location is used as
+	// it is. Without it, a guest location that is a symlink in the guest is dereferenced,
+	// so that the new content shows through every symlink to it (proot(1), -b).
 	NoFollow bool
 	// Glue marks a binding groot made itself: an empty directory standing in for a guest
 	// ancestor of a real binding that does not exist in the rootfs.

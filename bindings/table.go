@@ -10,8 +10,10 @@ import (
 )
 
 // Parse parses one -b/-m argument, "HOST[:GUEST]" with an optional trailing "!" on GUEST
-// (no GUEST means the same path as HOST). A relative HOST is resolved against cwd; a
-// relative GUEST is an error. The host path must exist (the error names it).
+// (no GUEST means the same path as HOST). A relative HOST is resolved against cwd and
+// dereferenced; a relative GUEST is an error. The host path must exist (the error names
+// it). Dereferencing the guest location needs the rootfs: see package pathmap's
+// Canonical.
 func Parse(spec, cwd string) (Binding, error) {
 	host, guest, hasGuest := strings.Cut(spec, ":")
 	if host == "" {
@@ -39,14 +41,11 @@ func Parse(spec, cwd string) (Binding, error) {
 	if _, err := os.Lstat(host); err != nil {
 		return Binding{}, fmt.Errorf("binding %q: host path %s: %w", spec, host, errors.Unwrap(err))
 	}
-	if !noFollow {
-		real, err := filepath.EvalSymlinks(host)
-		if err != nil {
-			return Binding{}, fmt.Errorf("binding %q: host path %s: %w", spec, host, err)
-		}
-		host = real
+	real, err := filepath.EvalSymlinks(host)
+	if err != nil {
+		return Binding{}, fmt.Errorf("binding %q: host path %s: %w", spec, host, err)
 	}
-	return Binding{Host: host, Guest: filepath.Clean(guest), NoFollow: noFollow}, nil
+	return Binding{Host: real, Guest: filepath.Clean(guest), NoFollow: noFollow}, nil
 }
 
 // presets are PRoot's -R and -S bindings (proot(1), "-R path" and "-S path"); $HOME is

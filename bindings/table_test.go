@@ -26,7 +26,7 @@ func TestParse(t *testing.T) {
 		{spec: dir + "/real:/x", host: dir + "/real", guest: "/x"},
 		{spec: "real:/x/../y", cwd: dir, host: dir + "/real", guest: "/y"},
 		{spec: dir + "/link:/x", host: dir + "/real", guest: "/x"},
-		{spec: dir + "/link:/x!", host: dir + "/link", guest: "/x", noFollow: true},
+		{spec: dir + "/link:/x!", host: dir + "/real", guest: "/x", noFollow: true},
 		{spec: ":/x", errWant: "empty host path"},
 		{spec: dir + "/real:", errWant: "empty guest path"},
 		{spec: dir + "/real:!", errWant: "empty guest path"},

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -84,29 +83,21 @@ func buildRoot(sp *spec) (string, error) {
 	if err := bind(sp.Rootfs, root); err != nil {
 		return "", err
 	}
-	g := &gluer{scratch: sp.Scratch}
+	g := &gluer{scratch: sp.Scratch, owned: map[string]bool{}}
 	for _, b := range sp.Bindings {
 		target := filepath.Join(root, b.Guest)
-		fi, err := os.Lstat(b.Host)
+		st, err := os.Stat(b.Host)
 		if err != nil {
 			return "", fmt.Errorf("binding %s: %w", b.Host, err)
 		}
-		if b.NoFollow && fi.Mode()&os.ModeSymlink != 0 {
-			// A "!" binding of a symlink shows the link itself: mount(2) would follow it.
-			link, err := os.Readlink(b.Host)
-			if err != nil {
+		if fi, err := os.Lstat(target); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			// A "!" binding replaces the guest's symlink itself (mount(2) would follow
+			// it): the link is swapped for a mount point in a glued parent.
+			if err := g.replace(target); err != nil {
 				return "", err
 			}
-			if err := g.ensure(root, target, func(p string) error { return os.Symlink(link, p) }); err != nil {
-				return "", err
-			}
-			continue
 		}
-		isDir := fi.IsDir()
-		if st, err := os.Stat(b.Host); err == nil {
-			isDir = st.IsDir()
-		}
-		if err := g.ensure(root, target, func(p string) error { return makeMountPoint(p, isDir) }); err != nil {
+		if err := g.ensure(root, target, func(p string) error { return makeMountPoint(p, st.IsDir()) }); err != nil {
 			return "", err
 		}
 		if err := bind(b.Host, target); err != nil {
@@ -142,6 +133,7 @@ func bind(source, target string) error {
 type gluer struct {
 	scratch string
 	n       int
+	owned   map[string]bool // directories on groot's own tmpfs: glued or created there
 }
 
 // ensure makes target exist, creating it (and its missing parents) with create.
@@ -156,10 +148,13 @@ func (g *gluer) ensure(root, target string, create func(string) error) error {
 		}
 		anc = filepath.Dir(anc)
 	}
-	if !g.isTmpfs(anc) {
+	if !g.owned[anc] {
 		if err := g.glue(anc); err != nil {
 			return err
 		}
+	}
+	for d := filepath.Dir(target); d != anc; d = filepath.Dir(d) {
+		g.owned[d] = true
 	}
 	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 		return err
@@ -167,9 +162,16 @@ func (g *gluer) ensure(root, target string, create func(string) error) error {
 	return create(target)
 }
 
-func (g *gluer) isTmpfs(dir string) bool {
-	var st unix.Statfs_t
-	return unix.Statfs(dir, &st) == nil && st.Type == unix.TMPFS_MAGIC && strings.HasPrefix(dir, g.scratch)
+// replace removes the entry at target, gluing its directory first so that the rootfs is
+// not touched.
+func (g *gluer) replace(target string) error {
+	dir := filepath.Dir(target)
+	if !g.owned[dir] {
+		if err := g.glue(dir); err != nil {
+			return err
+		}
+	}
+	return os.Remove(target)
 }
 
 // glue covers dir with a tmpfs that shows dir's original entries (bound back in).
@@ -190,6 +192,7 @@ func (g *gluer) glue(dir string) error {
 	if err := unix.Mount("tmpfs", dir, "tmpfs", 0, mode); err != nil {
 		return &mountError{"mount tmpfs", "tmpfs", dir, err}
 	}
+	g.owned[dir] = true
 	ents, err := os.ReadDir(orig)
 	if err != nil {
 		return err

@@ -40,13 +40,30 @@ func (e *notFoundError) Error() string {
 	return fmt.Sprintf("command not found in the guest: %s (PATH=%s)", e.name, e.path)
 }
 
-// bindList is a pflag.Value shared by -b/--bind and -m/--mount, so that the bindings keep
-// the order they were given in across both spellings.
-type bindList struct{ specs *[]string }
+// layout is one option that shapes the guest tree: -r, -R, -S, -b or -m. PRoot applies
+// them in command-line order: a later -r replaces an earlier binding of "/" and the
+// other way round, so they share one ordered list.
+type layout struct{ kind, value string }
 
-func (b bindList) String() string     { return strings.Join(*b.specs, ",") }
-func (b bindList) Set(s string) error { *b.specs = append(*b.specs, s); return nil }
-func (b bindList) Type() string       { return "HOST[:GUEST]" }
+// layoutFlag is the pflag.Value of those options.
+type layoutFlag struct {
+	kind string
+	list *[]layout
+}
+
+func (f layoutFlag) String() string { return "" }
+
+func (f layoutFlag) Set(s string) error {
+	*f.list = append(*f.list, layout{f.kind, s})
+	return nil
+}
+
+func (f layoutFlag) Type() string {
+	if f.kind == "bind" {
+		return "HOST[:GUEST]"
+	}
+	return "DIR"
+}
 
 // stringAlias is a pflag.Value that writes into a shared string (-w/--cwd/--pwd).
 type stringAlias struct{ p *string }
@@ -59,10 +76,10 @@ func (s stringAlias) Type() string       { return "DIR" }
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 type options struct {
-	rootfs, presetR, presetS, cwd, changeID, kernel, mode string
-	binds                                                 []string
-	rootID, killOnExit, help, showVersion                 bool
-	verbose                                               int
+	cwd, changeID, kernel, mode           string
+	layout                                []layout
+	rootID, killOnExit, help, showVersion bool
+	verbose                               int
 }
 
 func newFlagSet(o *options) *pflag.FlagSet {
@@ -70,13 +87,13 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.SetInterspersed(false)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
-	fs.StringVarP(&o.rootfs, "rootfs", "r", "", "use DIR as the guest's root file system (default /)")
-	fs.VarP(bindList{&o.binds}, "bind", "b", "make the host path HOST visible in the guest at GUEST (default: the same path); a trailing ! on GUEST keeps a symlink HOST as it is")
-	fs.VarP(bindList{&o.binds}, "mount", "m", "same as -b")
+	fs.VarP(layoutFlag{"rootfs", &o.layout}, "rootfs", "r", "use DIR as the guest's root file system (default /)")
+	fs.VarP(layoutFlag{"bind", &o.layout}, "bind", "b", "make the host path HOST visible in the guest at GUEST (default: the same path); a GUEST that is a symlink in the guest is dereferenced unless it ends with !")
+	fs.VarP(layoutFlag{"bind", &o.layout}, "mount", "m", "same as -b")
 	fs.VarP(stringAlias{&o.cwd}, "cwd", "w", "start the guest command in the guest directory DIR")
 	fs.Var(stringAlias{&o.cwd}, "pwd", "same as -w")
-	fs.StringVarP(&o.presetR, "R", "R", "", "same as -r DIR plus bindings of the host's /etc/passwd, /etc/hosts, /dev, /proc, /sys, /tmp, /run, $HOME ...")
-	fs.StringVarP(&o.presetS, "S", "S", "", "same as -0 -r DIR plus bindings of /etc/hosts, /etc/resolv.conf, /dev, /proc, /sys, /tmp, $HOME ...")
+	fs.VarP(layoutFlag{"R", &o.layout}, "R", "R", "same as -r DIR plus bindings of the host's /etc/passwd, /etc/hosts, /dev, /proc, /sys, /tmp, /run, $HOME ...")
+	fs.VarP(layoutFlag{"S", &o.layout}, "S", "S", "same as -0 -r DIR plus bindings of /etc/hosts, /etc/resolv.conf, /dev, /proc, /sys, /tmp, $HOME ...")
 	fs.BoolVarP(&o.rootID, "root-id", "0", false, "make the guest believe it runs as root (uid 0, gid 0)")
 	fs.StringVarP(&o.changeID, "change-id", "i", "", "make the guest believe it runs as UID:GID")
 	fs.StringVarP(&o.kernel, "kernel-release", "k", "", "make uname report STRING as the kernel release")
@@ -114,7 +131,7 @@ func usage() string {
 		default:
 			arg = " " + strings.ToUpper(f.Value.Type())
 			if f.Value.Type() == "string" {
-				arg = map[string]string{"rootfs": " DIR", "R": " DIR", "S": " DIR", "change-id": " UID:GID", "kernel-release": " STRING", "mode": " MODE"}[f.Name]
+				arg = map[string]string{"change-id": " UID:GID", "kernel-release": " STRING", "mode": " MODE"}[f.Name]
 			}
 		}
 		fmt.Fprintf(&b, "  %s%s%s\n        %s\n", name, long, arg, f.Usage)
@@ -155,31 +172,40 @@ func parse(args, environ []string, cwd string) (*config.Config, error) {
 	home, _ := envValue(environ, "HOME")
 	rootfs := "/"
 	var binds []bindings.Binding
-	// PRoot applies options in order; the last of -r/-R/-S names the rootfs, and
-	// user bindings come after the presets so that they win on the same guest path.
-	fs.Visit(func(f *pflag.Flag) {
-		switch f.Name {
-		case "rootfs":
-			rootfs = o.rootfs
-		case "R":
-			rootfs = o.presetR
-			binds = append(binds, bindings.Preset("R", home)...)
-		case "S":
-			rootfs = o.presetS
-			binds = append(binds, bindings.Preset("S", home)...)
-			cfg.ChangeID, cfg.UID, cfg.GID = true, 0, 0
+	for _, l := range o.layout {
+		switch l.kind {
+		case "rootfs", "R", "S":
+			if l.value == "" {
+				return nil, usagef("-%s: empty path", map[string]string{"rootfs": "r", "R": "R", "S": "S"}[l.kind])
+			}
+			rootfs = l.value
+			// The new rootfs replaces an earlier binding of "/".
+			kept := binds[:0]
+			for _, b := range binds {
+				if b.Guest != "/" {
+					kept = append(kept, b)
+				}
+			}
+			binds = kept
+			if l.kind != "rootfs" {
+				binds = append(binds, bindings.Preset(l.kind, home)...)
+			}
+			if l.kind == "S" {
+				cfg.ChangeID, cfg.UID, cfg.GID = true, 0, 0
+			}
+		case "bind":
+			b, err := bindings.Parse(l.value, cwd)
+			if err != nil {
+				return nil, usagef("-b %v", err)
+			}
+			binds = append(binds, b)
 		}
-	})
-	if rootfs == "" {
-		return nil, usagef("rootfs: empty path")
 	}
-	for _, spec := range o.binds {
-		b, err := bindings.Parse(spec, cwd)
-		if err != nil {
-			return nil, usagef("-b %v", err)
-		}
-		binds = append(binds, b)
+	table, err := canonicalTable(rootfs, binds)
+	if err != nil {
+		return nil, err
 	}
+	cfg.Table = table
 	if o.rootID {
 		cfg.ChangeID, cfg.UID, cfg.GID = true, 0, 0
 	}
@@ -192,12 +218,6 @@ func parse(args, environ []string, cwd string) (*config.Config, error) {
 		}
 		cfg.ChangeID, cfg.UID, cfg.GID = true, int(uid), int(gid)
 	}
-	table, err := bindings.New(rootfs, binds)
-	if err != nil {
-		return nil, usagef("%v", err)
-	}
-	cfg.Table = table
-
 	// The initial directory: -w, else the host's cwd when the guest has it (PRoot keeps
 	// "." when it is reachable), else "/".
 	res := &pathmap.Resolver{Table: table}
@@ -260,4 +280,26 @@ func isDir(host string) bool {
 func isExecutable(host string) bool {
 	st, err := os.Stat(host)
 	return err == nil && st.Mode().IsRegular() && unix.Access(host, unix.X_OK) == nil
+}
+
+// canonicalTable builds the binding table, dereferencing each binding's guest location in
+// the guest as it stands with the bindings before it (unless the binding ends with "!"),
+// as PRoot does: the new content then shows through every symlink to it.
+func canonicalTable(rootfs string, binds []bindings.Binding) (*bindings.Table, error) {
+	table, err := bindings.New(rootfs, nil)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	for i := range binds {
+		if !binds[i].NoFollow && binds[i].Guest != "/" {
+			r := &pathmap.Resolver{Table: table}
+			if res, err := r.Resolve("/", binds[i].Guest, true); err == nil {
+				binds[i].Guest = res.Guest
+			}
+		}
+		if table, err = bindings.New(rootfs, binds[:i+1]); err != nil {
+			return nil, usagef("%v", err)
+		}
+	}
+	return table, nil
 }
