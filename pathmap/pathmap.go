@@ -59,6 +59,12 @@ func nextComponent(p string) (comp, rest string) {
 	return p[:i], p[i:]
 }
 
+// endsInDot reports whether the last component of p is ".".
+func endsInDot(p string) bool {
+	p = strings.TrimRight(p, "/")
+	return p == "." || strings.HasSuffix(p, "/.")
+}
+
 func isEmptyRest(p string) bool {
 	for i := 0; i < len(p); i++ {
 		if p[i] != '/' {
@@ -162,6 +168,12 @@ func (r *Resolver) Resolve(dir, path string, follow bool) (Result, error) {
 		cur = next
 	}
 	host, _ := r.Table.GuestToHost(cur)
+	if endsInDot(path) {
+		// "dir/." names dir, but the kernel refuses it where the last component matters:
+		// rmdir gives EINVAL, mkdir EEXIST, rename EBUSY (fs/namei.c, LAST_DOT). Keep it.
+		// (A final ".." is not kept: at the guest root it would reach the host.)
+		host += "/."
+	}
 	if trailing {
 		if err := unix.Stat(host, &st); err == nil && st.Mode&unix.S_IFMT != unix.S_IFDIR {
 			return Result{}, fail(path, unix.ENOTDIR)

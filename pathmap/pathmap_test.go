@@ -121,6 +121,7 @@ func TestResolve(t *testing.T) {
 		{"component too long", "/", "/" + long, true, "", "", false, unix.ENAMETOOLONG},
 		{"path too long", "/", strings.Repeat("/a", 2048), true, "", "", false, unix.ENAMETOOLONG},
 		{"empty path", "/", "", true, "", "", false, unix.ENOENT},
+		{"final dot kept for the kernel", "/", "/usr/lib/.", true, "usr/lib/.", "/usr/lib", true, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -135,6 +136,9 @@ func TestResolve(t *testing.T) {
 				t.Fatalf("Resolve(%q): %v", c.path, err)
 			}
 			want := filepath.Join(rootfs, c.host)
+			if strings.HasSuffix(c.host, "/.") {
+				want += "/."
+			}
 			if strings.HasPrefix(c.host, "@") {
 				want = filepath.Join(data, c.host[1:])
 			}

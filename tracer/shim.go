@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/groot-sandbox/groot/internal/execerr"
 	"golang.org/x/sys/unix"
 )
 
@@ -50,13 +51,9 @@ func ShimMain() {
 		fmt.Fprintf(os.Stderr, "groot: %v\n", err)
 		os.Exit(1)
 	}
-	err := unix.Exec(args[0], args[1:], env)
-	// Only reached when the guest's execve failed: report it as a shell would.
-	fmt.Fprintf(os.Stderr, "groot: %s: %v\n", args[0], err)
-	if err == unix.ENOENT || err == unix.ENOTDIR {
-		os.Exit(127)
-	}
-	os.Exit(126)
+	err := execerr.Exec(args[0], args[1:], env)
+	fmt.Fprintf(os.Stderr, "groot: %s: %s\n", args[0], execerr.Strerror(err))
+	os.Exit(execerr.Status(err))
 }
 
 // installFilter installs the seccomp filter (see seccomp.go); without it every syscall

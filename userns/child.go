@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/groot-sandbox/groot/internal/execerr"
 	"golang.org/x/sys/unix"
 )
 
@@ -61,13 +62,10 @@ func ChildMain() {
 	if sp.Argv0 == "" {
 		argv[0] = sp.Command[0]
 	}
-	err = unix.Exec(sp.Command[0], argv, sp.Env)
-	fmt.Fprintf(os.Stderr, "groot: %s: %v\n", sp.Command[0], err)
+	err = execerr.Exec(sp.Command[0], argv, sp.Env)
+	fmt.Fprintf(os.Stderr, "groot: %s: %s\n", sp.Command[0], execerr.Strerror(err))
 	status.Write([]byte{'E'})
-	if err == unix.ENOENT || err == unix.ENOTDIR {
-		os.Exit(127)
-	}
-	os.Exit(126)
+	os.Exit(execerr.Status(err))
 }
 
 // buildRoot assembles the guest's root under a tmpfs on the scratch directory: the rootfs
