@@ -192,6 +192,17 @@ func (t *Table) HostToGuest(host string) (guest string, ok bool) {
 	return "", false
 }
 
+// HostToGuestBound is HostToGuest restricted to the bindings other than the rootfs: it
+// says where a host path shows in the guest through a -b binding.
+func (t *Table) HostToGuestBound(host string) (guest string, ok bool) {
+	for i := range t.byHost {
+		if b := &t.byHost[i]; b.Guest != "/" && under(host, b.Host) {
+			return rebase(host, b.Host, b.Guest), true
+		}
+	}
+	return "", false
+}
+
 // AddGlue makes, under scratch, an empty directory for every guest ancestor of a binding
 // that does not exist in the rootfs (or under a shorter binding), and binds it there, so
 // that such ancestors resolve and list as directories without writing into the rootfs.

@@ -127,7 +127,7 @@ func (r *Resolver) Resolve(dir, path string, follow bool) (Result, error) {
 			return Result{}, fail(path, unix.ENAMETOOLONG)
 		}
 		next := join(cur, comp)
-		host, _ := r.Table.GuestToHost(next)
+		host, bound := r.Table.GuestToHost(next)
 		if err := unix.Lstat(host, &st); err != nil {
 			if err == unix.ENOENT && last {
 				return Result{Host: host, Guest: next, Exists: false}, nil
@@ -150,6 +150,7 @@ func (r *Resolver) Resolve(dir, path string, follow bool) (Result, error) {
 			if target == "" {
 				return Result{}, fail(path, unix.ENOENT)
 			}
+			target = r.BoundTarget(target, bound)
 			if target[0] == '/' {
 				// An absolute target is a guest path: restart at the guest root.
 				cur = "/"
@@ -180,6 +181,20 @@ func (r *Resolver) Resolve(dir, path string, follow bool) (Result, error) {
 		}
 	}
 	return Result{Host: host, Guest: cur, Exists: true}, nil
+}
+
+// BoundTarget interprets the target of a symlink found in binding b. A symlink inside a
+// bound host directory was written with host paths: an absolute target that lies in a
+// bound host tree means that tree's guest location (as PRoot reads it). Elsewhere, and
+// for targets outside every binding, absolute targets are guest paths.
+func (r *Resolver) BoundTarget(target string, b *bindings.Binding) string {
+	if b == nil || b.Guest == "/" || b.Glue || target == "" || target[0] != '/' {
+		return target
+	}
+	if g, ok := r.Table.HostToGuestBound(target); ok {
+		return g
+	}
+	return target
 }
 
 // readlink reads a symlink's target, asking Proc for links under /proc.

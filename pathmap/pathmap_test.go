@@ -61,6 +61,8 @@ func fixture(t *testing.T) (rootfs, data string, r *Resolver) {
 		"d:noperm", "f:noperm/secret",
 	)
 	tree(t, data, "f:file", "d:sub", "f:sub/deep", "l:abs=/etc/passwd")
+	// A link written with a host path into the bound tree itself.
+	must(t, os.Symlink(filepath.Join(data, "sub", "deep"), filepath.Join(data, "hostabs")))
 	// 41 links in a chain: n0 -> n1 -> ... -> n40 -> /file (the 41st link fails).
 	for i := 0; i <= 40; i++ {
 		next := "/n" + itoa(i+1)
@@ -109,6 +111,7 @@ func TestResolve(t *testing.T) {
 		{"dotdot out of a binding", "/mnt/data/sub", "../../../etc/passwd", true, "etc/passwd", "/etc/passwd", true, 0},
 		{"rootfs symlink into a binding", "/", "/into", true, "@file", "/mnt/data/file", true, 0},
 		{"binding symlink to an absolute guest path", "/", "/mnt/data/abs", true, "etc/passwd", "/etc/passwd", true, 0},
+		{"binding symlink with a host path into the binding", "/", "/mnt/data/hostabs", true, "@sub/deep", "/mnt/data/sub/deep", true, 0},
 		{"missing last component", "/", "/etc/newfile", true, "etc/newfile", "/etc/newfile", false, 0},
 		{"missing middle component", "/", "/nope/file", true, "", "", false, unix.ENOENT},
 		{"dangling symlink followed", "/", "/dangling", true, "nowhere", "/nowhere", false, 0},

@@ -332,25 +332,41 @@ func (tr *tracer) enterReadlink(t *tracee, e *syscalls.Entry) error {
 	}
 	if strings.HasPrefix(res.Host, "/proc/") {
 		if target, magic, handled := t.Readlink(res.Host); handled && !magic {
-			buf, size := t.regs.arg(p.Path+1), t.regs.arg(p.Path+2)
-			if int64(size) <= 0 {
-				return unix.EINVAL
+			return t.answerReadlink(p, target)
+		}
+	}
+	if _, b := tr.table.GuestToHost(res.Guest); b != nil && b.Guest != "/" && !b.Glue && res.Exists {
+		// A symlink inside a binding: its absolute target is a host path, shown to the
+		// guest where that host tree is bound (pathmap.BoundTarget).
+		if link, err := readlinkHost(res.Host); err == nil {
+			r := pathmap.Resolver{Table: tr.table}
+			if g := r.BoundTarget(link, b); g != link {
+				return t.answerReadlink(p, g)
 			}
-			b := []byte(target)
-			if uint64(len(b)) > size {
-				b = b[:size]
-			}
-			if err := writeMem(t.tid, buf, b); err != nil {
-				return unix.EFAULT
-			}
-			t.skip(int64(len(b)))
-			return nil
 		}
 	}
 	if asIs {
 		return nil
 	}
 	return t.setPathArg(p.Path, res.Host)
+}
+
+// answerReadlink skips readlink and answers target, truncated to the caller's buffer
+// as readlink(2) does (no NUL).
+func (t *tracee) answerReadlink(p syscalls.PathArg, target string) error {
+	buf, size := t.regs.arg(p.Path+1), t.regs.arg(p.Path+2)
+	if int64(size) <= 0 {
+		return unix.EINVAL
+	}
+	b := []byte(target)
+	if uint64(len(b)) > size {
+		b = b[:size]
+	}
+	if err := writeMem(t.tid, buf, b); err != nil {
+		return unix.EFAULT
+	}
+	t.skip(int64(len(b)))
+	return nil
 }
 
 // exitStop finishes a syscall at its exit stop.
