@@ -2,6 +2,8 @@ package tracer
 
 import (
 	"os"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,18 +31,16 @@ func (tr *tracer) loop() (int, error) {
 			continue
 		}
 		if t == nil {
-			// A new task reported its first stop before its parent's fork/clone event:
-			// hold it there until the parent's event says what it shares.
-			t = tr.newTracee(pid, nil, nil)
-			t.parked = true
-			t.firstStop = false
-			continue
+			// A new task reported its first stop before its parent's fork/clone event
+			// (which may never come: the parent can be killed first).
+			t = tr.adopt(pid)
 		}
 		tr.stopped(t, ws)
 	}
 }
 
 func (tr *tracer) reaped(pid int, ws unix.WaitStatus) {
+	tr.logf(3, "pid %d: ended (status %#x)", pid, uint32(ws))
 	delete(tr.tasks, pid)
 	if pid != tr.root {
 		return
@@ -49,6 +49,7 @@ func (tr *tracer) reaped(pid int, ws unix.WaitStatus) {
 	tr.rootDone = true
 	if tr.cfg.KillOnExit {
 		for tid := range tr.tasks {
+			tr.logf(3, "pid %d: killed (--kill-on-exit)", tid)
 			_ = unix.Kill(tid, unix.SIGKILL)
 		}
 	}
@@ -89,10 +90,6 @@ func (tr *tracer) stopped(t *tracee, ws unix.WaitStatus) {
 func (tr *tracer) eventStop(t *tracee, sig unix.Signal) {
 	if t.firstStop {
 		t.firstStop = false
-		if !t.attached {
-			t.parked = true
-			return
-		}
 		tr.resume(t, 0)
 		return
 	}
@@ -142,6 +139,51 @@ func ptrace(req int, pid int, addr, data uintptr) error {
 	return nil
 }
 
+// adopt sets up a task seen before its parent's fork/clone event, from what /proc says
+// of it: a thread shares its process's state, a process starts with a copy of its
+// parent's. cloned corrects the sharing when the parent's event arrives.
+func (tr *tracer) adopt(tid int) *tracee {
+	tgid, ppid := procIDs(tid)
+	t := tr.newTracee(tid, nil, nil)
+	if leader := tr.tasks[tgid]; tgid != tid && leader != nil && leader.proc != nil {
+		t.proc, t.fs = leader.proc, leader.fs
+	} else {
+		parent := tr.tasks[ppid]
+		if parent == nil || parent.proc == nil {
+			parent = tr.tasks[tr.root]
+		}
+		p, fs := process{tgid: tid}, fsState{cwd: "/"}
+		if parent != nil && parent.proc != nil {
+			p = *parent.proc
+			p.tgid = tid
+			fs = *parent.fs
+		}
+		t.proc, t.fs = &p, &fs
+	}
+	t.attached = true
+	if tr.rootDone && tr.cfg.KillOnExit {
+		_ = unix.Kill(tid, unix.SIGKILL)
+	}
+	return t
+}
+
+// procIDs reads a task's thread group and parent from /proc/TID/status.
+func procIDs(tid int) (tgid, ppid int) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
+	if err != nil {
+		return tid, 0
+	}
+	tgid = tid
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "Tgid:"); ok {
+			tgid, _ = strconv.Atoi(strings.TrimSpace(v))
+		} else if v, ok := strings.CutPrefix(line, "PPid:"); ok {
+			ppid, _ = strconv.Atoi(strings.TrimSpace(v))
+		}
+	}
+	return tgid, ppid
+}
+
 // cloned links a new task to its parent: what it shares follows the clone flags.
 func (tr *tracer) cloned(parent *tracee, event int) {
 	msg, err := unix.PtraceGetEventMsg(parent.tid)
@@ -156,6 +198,9 @@ func (tr *tracer) cloned(parent *tracee, event int) {
 	child := tr.tasks[tid]
 	if child == nil {
 		child = tr.newTracee(tid, nil, nil)
+	} else {
+		// Adopted at its first stop: it already runs; only the sharing is corrected.
+		child.firstStop = false
 	}
 	if flags&unix.CLONE_THREAD != 0 {
 		child.proc = parent.proc
@@ -171,10 +216,6 @@ func (tr *tracer) cloned(parent *tracee, event int) {
 		child.fs = &fs
 	}
 	child.attached = true
-	if child.parked {
-		child.parked = false
-		tr.resume(child, 0)
-	}
 }
 
 // cloneFlags reads the flags of the clone or clone3 the parent is stopped in.

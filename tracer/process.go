@@ -65,8 +65,7 @@ type tracee struct {
 	sockAddr    uint64       // exitSockName: address and length pointers
 	sockLen     uint64
 
-	attached   bool // the parent's fork/clone event linked this task
-	parked     bool // stopped at its first stop, waiting for the parent's event
+	attached   bool // linked to its parent (fork/clone event) or adopted from /proc
 	firstStop  bool // the initial PTRACE_EVENT_STOP has not been seen yet
 	groupStop  bool // in a group-stop (PTRACE_LISTEN'ed)
 	pathBuf    []byte

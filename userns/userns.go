@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -107,6 +108,11 @@ func Run(cfg *config.Config) (int, error) {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
 	defer signal.Stop(sigs)
+	// Processes the guest leaves behind are reparented to groot, which waits for them
+	// (or kills them with --kill-on-exit) as the ptrace engine does.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return 0, fmt.Errorf("prctl(PR_SET_CHILD_SUBREAPER): %w", err)
+	}
 	pid, wait, err := start(sp, "run", uid, gid)
 	if err != nil {
 		return 0, err
@@ -125,7 +131,41 @@ func Run(cfg *config.Config) (int, error) {
 			}
 		}
 	}()
-	return wait(), nil
+	status := wait()
+	reapOrphans(cfg.KillOnExit)
+	return status, nil
+}
+
+// reapOrphans waits for every remaining child of groot (orphans of the guest, adopted as
+// its subreaper), killing them first when asked to.
+func reapOrphans(kill bool) {
+	for {
+		if kill {
+			// Killing a process reparents its children to groot: list again each time.
+			for _, pid := range children() {
+				_ = unix.Kill(pid, unix.SIGKILL)
+			}
+		}
+		var ws unix.WaitStatus
+		if _, err := unix.Wait4(-1, &ws, 0, nil); err != nil && err != unix.EINTR {
+			return
+		}
+	}
+}
+
+// children lists groot's child processes (/proc/PID/task/TID/children, Linux 3.5).
+func children() []int {
+	var pids []int
+	tasks, _ := os.ReadDir("/proc/self/task")
+	for _, t := range tasks {
+		data, _ := os.ReadFile("/proc/self/task/" + t.Name() + "/children")
+		for _, f := range strings.Fields(string(data)) {
+			if pid, err := strconv.Atoi(f); err == nil {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	return pids
 }
 
 // start clones the namespace child and hands it sp; it returns once the child has either

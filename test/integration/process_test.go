@@ -1,0 +1,117 @@
+package integration
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestKernelRelease checks -k with busybox's uname, a static program that calls
+// uname(2) itself.
+func TestKernelRelease(t *testing.T) {
+	want := native(t, nil, "uname", "-s", "-m")
+	for _, m := range modes() {
+		if m.name == "userns" {
+			continue // -k needs the ptrace engine; auto mode picks it
+		}
+		got := groot(t, m, []string{"-k", "4.99.0"}, "uname", "-r")
+		if got.stdout != "4.99.0\n" || got.code != 0 {
+			t.Errorf("%s: uname -r under -k 4.99.0: %v", m.name, got)
+		}
+		other := groot(t, m, []string{"-k", "4.99.0"}, "uname", "-s", "-m")
+		same(t, other, want)
+	}
+	got := run(t, work, nil, true, grootBin, "-k", "4.99.0", "-r", rootfs, "uname", "-r")
+	if got.stdout != "4.99.0\n" {
+		t.Errorf("auto mode with -k: %v", got)
+	}
+}
+
+// TestLeftoverProcesses checks that groot waits for what the guest leaves behind, and
+// kills it instead with --kill-on-exit.
+func TestLeftoverProcesses(t *testing.T) {
+	for _, m := range modes() {
+		t.Run(m.name, func(t *testing.T) {
+			marker := "/tmp/late-" + m.name
+			os.Remove(filepath.Join(rootfs, marker))
+			got := groot(t, m, nil, "sh", "-c", "(sleep 0.5; echo late > "+marker+") & echo started")
+			if got.stdout != "started\n" || got.code != 0 {
+				t.Fatalf("%v", got)
+			}
+			if data, err := os.ReadFile(filepath.Join(rootfs, marker)); err != nil || string(data) != "late\n" {
+				t.Errorf("groot returned before the guest's background process finished: %q %v", data, err)
+			}
+			os.Remove(filepath.Join(rootfs, marker))
+			start := time.Now()
+			got = groot(t, m, []string{"--kill-on-exit"}, "sh", "-c", "(sleep 3; echo late > "+marker+") & echo started")
+			if got.code != 0 || time.Since(start) > 2*time.Second {
+				t.Errorf("--kill-on-exit: %v after %v", got, time.Since(start))
+			}
+			time.Sleep(100 * time.Millisecond)
+			if _, err := os.Stat(filepath.Join(rootfs, marker)); err == nil {
+				t.Errorf("--kill-on-exit left the background process running")
+			}
+		})
+	}
+}
+
+// TestGuestDiesWithGroot kills groot and checks that no guest process survives it.
+func TestGuestDiesWithGroot(t *testing.T) {
+	for _, m := range modes() {
+		if m.name == "userns" {
+			// Only the guest's first process dies with groot in the namespace engine
+			// (PR_SET_PDEATHSIG); a PID namespace (--unshare-pid) is what takes them all.
+			continue
+		}
+		t.Run(m.name, func(t *testing.T) {
+			tag := "groot-dies-" + m.name
+			args := append(append(append([]string{}, m.args...), "-r", rootfs), "sh", "-c", "sleep 30 & sleep 31; echo "+tag)
+			cmd := exec.Command(grootBin, args...)
+			cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, m.env...)
+			if os.Getuid() == 0 {
+				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(500 * time.Millisecond)
+			before := sleepers(t)
+			if before < 2 {
+				t.Fatalf("expected the guest's two sleeps to run, found %d", before)
+			}
+			cmd.Process.Kill()
+			cmd.Wait()
+			deadline := time.Now().Add(3 * time.Second)
+			for sleepers(t) > 0 && time.Now().Before(deadline) {
+				time.Sleep(50 * time.Millisecond)
+			}
+			if n := sleepers(t); n > 0 {
+				t.Errorf("%d guest processes survived groot", n)
+			}
+		})
+	}
+}
+
+// sleepers counts the test user's "sleep 30"/"sleep 31" processes.
+func sleepers(t *testing.T) int {
+	n := 0
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		data, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		cmd := strings.ReplaceAll(string(data), "\x00", " ")
+		if strings.HasPrefix(cmd, "sleep 30 ") || strings.HasPrefix(cmd, "sleep 31 ") {
+			var st syscall.Stat_t
+			if syscall.Stat("/proc/"+e.Name(), &st) == nil && int(st.Uid) == uid {
+				n++
+			}
+		}
+	}
+	return n
+}
