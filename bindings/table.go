@@ -173,6 +173,9 @@ func rebase(p, from, to string) string {
 // GuestToHost maps a canonical absolute guest path to a host path lexically: the binding
 // with the longest guest prefix (on component boundaries) wins.
 func (t *Table) GuestToHost(guest string) (host string, b *Binding) {
+	if guest == "" || guest[0] != '/' {
+		return "", nil
+	}
 	for i := range t.byGuest {
 		if under(guest, t.byGuest[i].Guest) {
 			return rebase(guest, t.byGuest[i].Guest, t.byGuest[i].Host), &t.byGuest[i]

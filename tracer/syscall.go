@@ -139,7 +139,7 @@ func (tr *tracer) translate(t *tracee, e *syscalls.Entry) error {
 
 func (tr *tracer) translatePaths(t *tracee, e *syscalls.Entry) error {
 	for _, p := range e.Paths {
-		res, asIs, err := tr.resolveArgBase(t, p)
+		res, asIs, err := tr.resolveArgBase(t, p, true)
 		if err != nil {
 			if err == errNoTranslation {
 				continue
@@ -177,7 +177,7 @@ var errNoTranslation = errors.New("no translation needed")
 
 // resolveArg reads path argument p and resolves it in the guest.
 func (tr *tracer) resolveArg(t *tracee, p syscalls.PathArg) (pathmap.Result, error) {
-	res, _, err := tr.resolveArgBase(t, p)
+	res, _, err := tr.resolveArgBase(t, p, false)
 	return res, err
 }
 
@@ -186,7 +186,9 @@ func (tr *tracer) resolveArg(t *tracee, p syscalls.PathArg) (pathmap.Result, err
 // its lexical place under the host directory it is relative to (no symlink, binding or
 // /proc link redirected it). The kernel then resolves the guest's string to the same
 // file, so the argument and its registers are left alone and no exit stop is needed.
-func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg) (pathmap.Result, bool, error) {
+// With shortcut, a single no-follow name is judged without resolving it (Result is then
+// empty).
+func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg, shortcut bool) (pathmap.Result, bool, error) {
 	addr := t.regs.arg(p.Path)
 	var flags uint64
 	if p.Flags >= 0 {
@@ -221,7 +223,7 @@ func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg) (pathmap.Result,
 	}
 	dir, hostDir := t.fs.cwd, ""
 	relative := !strings.HasPrefix(path, "/")
-	if relative && !follow && tr.plainName(path) {
+	if shortcut && relative && !follow && tr.plainName(path) {
 		// One component, not followed: the kernel looks it up in the directory the fd
 		// (or the cwd, kept in step) names, exactly as the guest walk would, unless a
 		// binding sits there, and no binding's guest path ends in this name. No syscall
@@ -326,7 +328,8 @@ func (tr *tracer) emulateGetcwd(t *tracee) error {
 // answers for /proc magic links (exe, cwd, root, fd/N), whose kernel text is a host path.
 func (tr *tracer) enterReadlink(t *tracee, e *syscalls.Entry) error {
 	p := e.Paths[0]
-	res, asIs, err := tr.resolveArgBase(t, p)
+	// Resolved in full: a link inside a binding may need its text translated.
+	res, asIs, err := tr.resolveArgBase(t, p, false)
 	if err != nil {
 		return err
 	}

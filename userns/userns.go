@@ -207,6 +207,11 @@ func start(sp *spec, role string, uid, gid int) (pid int, wait func() int, err e
 	if err != nil {
 		cfgW.Close()
 		statR.Close()
+		if errors.Is(err, unix.ENOSPC) {
+			// clone(2): ENOSPC when a nested user namespace would exceed
+			// /proc/sys/user/max_user_namespaces.
+			return 0, nil, fmt.Errorf("%w: clone(CLONE_NEWUSER): the user namespace limit (max_user_namespaces) is reached: %v", ErrUnavailable, err)
+		}
 		return 0, nil, fmt.Errorf("%w: clone(CLONE_NEWUSER|CLONE_NEWNS) and uid/gid maps: %v", ErrUnavailable, err)
 	}
 	go func() {

@@ -142,6 +142,8 @@ func TestDebian(t *testing.T) {
 		{"gcc-hello", `d=$(mktemp -d) && cd $d && printf '#include <stdio.h>\nint main(void){puts("hello, world");return 0;}\n' > h.c && gcc -o h h.c && ./h; rm -rf $d`},
 		{"make-j2", "d=$(mktemp -d) && cp -r /proj/. $d && cd $d && make -s -j2 && ./prog; rm -rf $d"},
 		{"find-usr", "find /usr | wc -l"},
+		{"tar-usr-lib", "tar cf - /usr/lib/x86_64-linux-gnu 2>/dev/null | wc -c"},
+		{"tar-roundtrip-symlinks", "d=$(mktemp -d) && cd $d && tar cf a.tar -C /usr/lib/x86_64-linux-gnu . 2>/dev/null && mkdir x && tar xf a.tar -C x && find x -type l | wc -l && ls -l x/libc.so.6 | sed 's/.*-> //'; rm -rf $d"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -38,6 +38,7 @@ func TestSameAsNative(t *testing.T) {
 		{name: "killed-9", cmd: []string{"sh", "-c", "kill -9 $$"}},
 		{name: "killed-term", cmd: []string{"sh", "-c", "kill -TERM $$"}},
 		{name: "unix-socket", binds: dev, cmd: []string{"sh", "-c", "(usock serve /tmp/usock.s & sleep 0.3; usock connect /tmp/usock.s hello; wait) | sort"}},
+		{name: "unix-socket-long-path", binds: dev, cmd: []string{"sh", "-c", "d=/tmp/" + strings.Repeat("long-directory-name/", 4) + "x && mkdir -p $d && (usock serve $d/sock & sleep 0.3; usock connect $d/sock hi; wait) | sort; rm -rf /tmp/long-directory-name"}},
 		{name: "musl-guest-interpreter", binds: proc, cmd: []string{"hello-musl", "a", "b c"}},
 		{name: "proc-self-exe", binds: proc, cmd: []string{"sh", "-c", "readlink /proc/self/exe; cat /proc/self/comm; ls -l /proc/self/cwd | sed 's/.*-> //'"}},
 		{name: "reexec-proc-self-exe", binds: proc, cmd: []string{"execerr", "/proc/self/exe", "again"}},
