@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/groot-sandbox/groot/pathmap"
 	"golang.org/x/sys/unix"
@@ -214,7 +215,44 @@ func ReadELF(host string) (*ELF, error) {
 	return readELF(f)
 }
 
-func readELF(r io.ReaderAt) (*ELF, error) {
+// elfKey identifies one version of a file: a guest runs the same few programs again and
+// again (a shell loop, make), and their headers are parsed once per run.
+type elfKey struct {
+	dev, ino uint64
+	size     int64
+	mtime    unix.Timespec
+}
+
+var (
+	elfCacheMu sync.Mutex
+	elfCache   = map[elfKey]*ELF{}
+)
+
+// readELF reads the headers of the open file f, from the cache when the same file (same
+// inode, size and mtime) was read before.
+func readELF(f *os.File) (*ELF, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return parseELF(f)
+	}
+	key := elfKey{dev: st.Dev, ino: st.Ino, size: st.Size, mtime: st.Mtim}
+	elfCacheMu.Lock()
+	e, ok := elfCache[key]
+	elfCacheMu.Unlock()
+	if ok {
+		return e, nil
+	}
+	e, err := parseELF(f)
+	if err != nil {
+		return nil, err
+	}
+	elfCacheMu.Lock()
+	elfCache[key] = e
+	elfCacheMu.Unlock()
+	return e, nil
+}
+
+func parseELF(r io.ReaderAt) (*ELF, error) {
 	ef, err := elf.NewFile(r)
 	if err != nil {
 		return nil, unix.ENOEXEC

@@ -1,6 +1,7 @@
 package tracer
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 
@@ -126,45 +127,58 @@ func (tr *tracer) loadProgram(t *tracee, plan *binfmt.Plan) error {
 }
 
 // readAuxv finds the auxiliary vector above the initial stack pointer: argc, argv[],
-// NULL, envp[], NULL, then (key, value) pairs up to AT_NULL.
+// NULL, envp[], NULL, then (key, value) pairs up to AT_NULL. It reads the stack in a few
+// large reads (process_vm_readv stops at the end of the stack mapping, which is fine).
 func readAuxv(tid int, sp uint64) (uint64, map[uint64]uint64, error) {
-	addr := sp
-	argc, err := readUint64(tid, addr)
+	buf := make([]byte, 0, 16384)
+	words := func(i int) (uint64, error) {
+		for (i+1)*8 > len(buf) {
+			chunk := make([]byte, 4096)
+			n := readMemPartial(tid, sp+uint64(len(buf)), chunk)
+			if n <= 0 {
+				return 0, unix.EFAULT
+			}
+			buf = append(buf, chunk[:n]...)
+		}
+		return binary.NativeEndian.Uint64(buf[i*8:]), nil
+	}
+	argc, err := words(0)
 	if err != nil {
 		return 0, nil, err
 	}
-	addr += 8 * (argc + 2) // argc, argv[argc], NULL
+	i := int(argc) + 2 // argc, argv[argc], NULL
 	for {
-		p, err := readUint64(tid, addr)
+		p, err := words(i)
 		if err != nil {
 			return 0, nil, err
 		}
-		addr += 8
+		i++
 		if p == 0 {
 			break
 		}
 	}
+	start := i
 	auxv := make(map[uint64]uint64)
-	for a := addr; ; a += 16 {
-		k, err := readUint64(tid, a)
+	for ; ; i += 2 {
+		k, err := words(i)
 		if err != nil {
 			return 0, nil, err
 		}
 		if k == atNull {
 			break
 		}
-		v, err := readUint64(tid, a+8)
+		v, err := words(i + 1)
 		if err != nil {
 			return 0, nil, err
 		}
 		auxv[k] = v
 	}
-	return addr, auxv, nil
+	return sp + uint64(start)*8, auxv, nil
 }
 
 // injector makes a stopped tracee run system calls for the tracer: it writes a syscall
-// instruction at pc, sets the registers, and steps the tracee through the syscall's
-// entry and exit stops. Signals that arrive meanwhile are queued again afterwards.
+// instruction and a trap at pc, sets the registers, and lets the tracee run to the trap.
+// Signals that arrive meanwhile are queued again afterwards.
 type injector struct {
 	t     *tracee
 	pc    uint64
@@ -174,7 +188,7 @@ type injector struct {
 }
 
 func newInjector(t *tracee, pc uint64, saved regs) (*injector, error) {
-	in := &injector{t: t, pc: pc, saved: saved, code: make([]byte, 8)}
+	in := &injector{t: t, pc: pc, saved: saved, code: make([]byte, 16)}
 	if err := readMem(t.tid, pc, in.code); err != nil {
 		return nil, err
 	}
@@ -193,9 +207,10 @@ func (in *injector) call(nr int, args ...uint64) (uint64, error) {
 	if err := setRegs(tid, &r); err != nil {
 		return 0, err
 	}
-	stops := 0
-	for stops < 2 {
-		if err := ptrace(unix.PTRACE_SYSCALL, tid, 0, 0); err != nil {
+	// The tracee runs the syscall and stops at the trap instruction after it: one stop
+	// per injected syscall (plus a seccomp stop for the ones the filter traces).
+	for {
+		if err := ptrace(unix.PTRACE_CONT, tid, 0, 0); err != nil {
 			return 0, err
 		}
 		var ws unix.WaitStatus
@@ -207,14 +222,13 @@ func (in *injector) call(nr int, args ...uint64) (uint64, error) {
 			return 0, unix.ESRCH
 		}
 		sig := ws.StopSignal()
-		switch {
-		case sig == unix.SIGTRAP|0x80:
-			stops++
-		case int(ws>>16)&0xff != 0:
-			// A seccomp or other event stop on the way: step on.
-		default:
+		if sig == unix.SIGTRAP && int(ws>>16)&0xff == 0 {
+			break
+		}
+		if int(ws>>16)&0xff == 0 && sig != unix.SIGTRAP|0x80 {
 			in.sigs = append(in.sigs, sig)
 		}
+		// Event stops (seccomp) on the way: step on.
 	}
 	if err := getRegs(tid, &r); err != nil {
 		return 0, err

@@ -29,6 +29,21 @@ func readMem(tid int, addr uint64, buf []byte) error {
 	return nil
 }
 
+// readMemPartial reads up to len(buf) bytes at addr and returns how many it could: a read
+// that runs past the end of a mapping stops there.
+func readMemPartial(tid int, addr uint64, buf []byte) int {
+	local := []unix.Iovec{{Base: &buf[0], Len: uint64(len(buf))}}
+	remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: len(buf)}}
+	n, err := unix.ProcessVMReadv(tid, local, remote, 0)
+	if err != nil {
+		if readMem(tid, addr, buf[:8]) == nil {
+			return 8
+		}
+		return 0
+	}
+	return n
+}
+
 // writeMem writes data at addr in the tracee. process_vm_writev cannot write read-only
 // pages; PTRACE_POKEDATA (FOLL_FORCE) can, so it is the fallback.
 func writeMem(tid int, addr uint64, data []byte) error {

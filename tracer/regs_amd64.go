@@ -69,8 +69,9 @@ func (r *regs) restoreArgs(o *regs) {
 // without moving rsp: scratch data must go below it.
 const redZone = 128
 
-// syscallInsn is the x86_64 `syscall` instruction, used to inject system calls.
-var syscallInsn = []byte{0x0f, 0x05}
+// syscallInsn is the x86_64 `syscall` instruction followed by `int3`, used to inject a
+// system call that traps back to the tracer (SIGTRAP) as soon as it returns.
+var syscallInsn = []byte{0x0f, 0x05, 0xcc}
 
 // prepareInjection sets up r so that resuming at the injected syscall instruction at pc
 // runs syscall nr with args.

@@ -63,8 +63,9 @@ func (r *regs) restoreArgs(o *regs) {
 // redZone: the AAPCS64 Linux ABI has no red zone below sp.
 const redZone = 0
 
-// syscallInsn is `svc #0` (0xd4000001, little endian), used to inject system calls.
-var syscallInsn = []byte{0x01, 0x00, 0x00, 0xd4}
+// syscallInsn is `svc #0` (0xd4000001) followed by `brk #0` (0xd4200000), little endian,
+// used to inject a system call that traps back to the tracer (SIGTRAP) when it returns.
+var syscallInsn = []byte{0x01, 0x00, 0x00, 0xd4, 0x00, 0x00, 0x20, 0xd4}
 
 func (r *regs) prepareInjection(pc uint64, nr int, args ...uint64) {
 	r.r.Pc = pc
