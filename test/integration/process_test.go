@@ -38,7 +38,8 @@ func TestLeftoverProcesses(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			marker := "/tmp/late-" + m.name
 			os.Remove(filepath.Join(rootfs, marker))
-			got := groot(t, m, nil, "sh", "-c", "(sleep 0.5; echo late > "+marker+") & echo started")
+			// Background jobs read /dev/null: bind the host's /dev.
+			got := groot(t, m, []string{"-b", "/dev"}, "sh", "-c", "(sleep 0.5; echo late > "+marker+") & echo started")
 			if got.stdout != "started\n" || got.code != 0 {
 				t.Fatalf("%v", got)
 			}
@@ -47,7 +48,7 @@ func TestLeftoverProcesses(t *testing.T) {
 			}
 			os.Remove(filepath.Join(rootfs, marker))
 			start := time.Now()
-			got = groot(t, m, []string{"--kill-on-exit"}, "sh", "-c", "(sleep 3; echo late > "+marker+") & echo started")
+			got = groot(t, m, []string{"-b", "/dev", "--kill-on-exit"}, "sh", "-c", "(sleep 3; echo late > "+marker+") & echo started")
 			if got.code != 0 || time.Since(start) > 2*time.Second {
 				t.Errorf("--kill-on-exit: %v after %v", got, time.Since(start))
 			}
@@ -69,7 +70,7 @@ func TestGuestDiesWithGroot(t *testing.T) {
 		}
 		t.Run(m.name, func(t *testing.T) {
 			tag := "groot-dies-" + m.name
-			args := append(append(append([]string{}, m.args...), "-r", rootfs), "sh", "-c", "sleep 30 & sleep 31; echo "+tag)
+			args := append(append(append([]string{}, m.args...), "-r", rootfs, "-b", "/dev"), "sh", "-c", "sleep 30 & sleep 31; echo "+tag)
 			cmd := exec.Command(grootBin, args...)
 			cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, m.env...)
 			if os.Getuid() == 0 {
@@ -78,6 +79,10 @@ func TestGuestDiesWithGroot(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
+			defer func() {
+				cmd.Process.Kill()
+				cmd.Wait()
+			}()
 			time.Sleep(500 * time.Millisecond)
 			before := sleepers(t)
 			if before < 2 {
