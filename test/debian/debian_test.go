@@ -4,18 +4,14 @@
 package debian
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/groot-sandbox/groot/test/fixtures"
+	"github.com/groot-sandbox/groot/test/harness"
 )
 
 var (
@@ -34,32 +30,18 @@ func setup(m *testing.M) int {
 	if os.Getuid() != 0 {
 		return fail("needs root: debootstrap builds the rootfs and the native runs use chroot (CI runs as root)")
 	}
-	if _, err := user.Lookup("groot-test"); err != nil {
-		if out, err := exec.Command("useradd", "-m", "-s", "/bin/sh", "groot-test").CombinedOutput(); err != nil {
-			return fail("useradd: %v\n%s", err, out)
-		}
-	}
-	u, err := user.Lookup("groot-test")
-	if err != nil {
+	var err error
+	if uid, gid, err = harness.User(); err != nil {
 		return fail("%v", err)
 	}
-	uid, _ = strconv.Atoi(u.Uid)
-	gid, _ = strconv.Atoi(u.Gid)
 	dir, err := os.MkdirTemp("", "groot-debian-")
 	if err != nil {
 		return fail("%v", err)
 	}
 	defer os.RemoveAll(dir)
 	os.Chmod(dir, 0o755)
-	grootBin = os.Getenv("GROOT_BIN")
-	if grootBin == "" {
-		grootBin = filepath.Join(dir, "groot")
-		cmd := exec.Command("go", "build", "-o", grootBin, "./cmd/groot")
-		cmd.Dir = fixtures.RepoRoot()
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fail("build groot: %v\n%s", err, out)
-		}
+	if grootBin, err = harness.Groot(dir); err != nil {
+		return fail("%v", err)
 	}
 	rootfs, err = fixtures.Debian(filepath.Join(fixtures.RepoRoot(), "test", ".cache"))
 	if err != nil {
@@ -72,67 +54,23 @@ func setup(m *testing.M) int {
 	return m.Run()
 }
 
-type result struct {
-	stdout string
-	code   int
-}
-
-func run(t *testing.T, env []string, cred bool, name string, args ...string) result {
+func run(t *testing.T, env []string, asUser bool, name string, args ...string) harness.Result {
 	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Dir = "/"
-	cmd.Env = append([]string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/tmp", "LANG=C"}, env...)
-	if cred {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
-	}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
+	r, err := harness.Run("/", env, asUser, uid, gid, name, args...)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if code != 0 {
-		t.Logf("%s %q: exit %d, stderr:\n%s", name, args, code, errb.String())
+	if r.Code != 0 {
+		t.Logf("%s %q: exit %d, stderr:\n%s", name, args, r.Code, r.Stderr)
 	}
-	return result{out.String(), code}
+	// Only what the tier compares: output and status.
+	r.Stderr = ""
+	return r
 }
-
-func shq(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // native runs a shell command in the rootfs with chroot, as the test user.
-func native(t *testing.T, script string) result {
+func native(t *testing.T, script string) harness.Result {
 	return run(t, nil, false, "chroot", "--userspec="+strconv.Itoa(uid)+":"+strconv.Itoa(gid), rootfs, "sh", "-c", script)
-}
-
-type mode struct {
-	name string
-	args []string
-	env  []string
-}
-
-func modes() []mode {
-	if strings.Contains(filepath.Base(grootBin), "proot") {
-		return []mode{{name: "proot"}}
-	}
-	all := []mode{
-		{"ptrace", []string{"--mode", "ptrace"}, nil},
-		{"ptrace-noseccomp", []string{"--mode", "ptrace"}, []string{"GROOT_NO_SECCOMP=1"}},
-		{"userns", []string{"--mode", "userns"}, nil},
-	}
-	want := os.Getenv("GROOT_MODES")
-	if want == "" {
-		return all
-	}
-	var out []mode
-	for _, m := range all {
-		if strings.Contains(","+want+",", ","+m.name+",") {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 func TestDebian(t *testing.T) {
@@ -148,13 +86,13 @@ func TestDebian(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			want := native(t, c.script)
-			if want.code != 0 {
+			if want.Code != 0 {
 				t.Fatalf("the native run failed: %+v", want)
 			}
-			for _, m := range modes() {
-				t.Run(m.name, func(t *testing.T) {
-					args := append(append(append([]string{}, m.args...), "-r", rootfs), "sh", "-c", c.script)
-					got := run(t, m.env, true, grootBin, args...)
+			for _, m := range harness.Modes(grootBin) {
+				t.Run(m.Name, func(t *testing.T) {
+					args := append(append(append([]string{}, m.Args...), "-r", rootfs), "sh", "-c", c.script)
+					got := run(t, m.Env, true, grootBin, args...)
 					if got != want {
 						t.Errorf("groot %+v, native %+v", got, want)
 					}

@@ -54,7 +54,7 @@ func TestSameAsNative(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			want := native(t, c.binds, c.cmd...)
 			for _, m := range modes() {
-				t.Run(m.name, func(t *testing.T) {
+				t.Run(m.Name, func(t *testing.T) {
 					got := groot(t, m, bindOpts(c.binds), c.cmd...)
 					same(t, got, want)
 				})
@@ -121,12 +121,12 @@ func TestBindings(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			for _, m := range modes() {
-				if ptraceOnly[c.name] && !strings.HasPrefix(m.name, "ptrace") && !isProot {
+				if ptraceOnly[c.name] && !strings.HasPrefix(m.Name, "ptrace") && !isProot {
 					continue
 				}
-				t.Run(m.name, func(t *testing.T) {
+				t.Run(m.Name, func(t *testing.T) {
 					got := groot(t, m, c.opts, "sh", "-c", c.cmd)
-					if got.stdout != c.want || got.code != 0 {
+					if got.Stdout != c.want || got.Code != 0 {
 						t.Errorf("got\n%v\nwant stdout %q", got, c.want)
 					}
 				})
@@ -164,8 +164,8 @@ func TestRootfsUnchanged(t *testing.T) {
 	before := manifest(t, rootfs)
 	for _, m := range modes() {
 		got := groot(t, m, []string{"-b", "/proc", "-b", "/dev", "-b", work + ":/opt/new/x"}, "sh", "-c", "ls -R / >/dev/null 2>&1; cat /etc/passwd >/dev/null; ls /opt/new")
-		if got.code != 0 {
-			t.Errorf("%s: %v", m.name, got)
+		if got.Code != 0 {
+			t.Errorf("%s: %v", m.Name, got)
 		}
 	}
 	if after := manifest(t, rootfs); after != before {
@@ -206,13 +206,13 @@ func TestVerbose(t *testing.T) {
 		t.Skip("groot's own log format")
 	}
 	for _, m := range modes() {
-		if !strings.HasPrefix(m.name, "ptrace") {
+		if !strings.HasPrefix(m.Name, "ptrace") {
 			continue
 		}
 		got := groot(t, m, []string{"-v", "2"}, "cat", "/etc/hostname")
 		host := filepath.Join(rootfs, "etc/hostname")
-		if got.code != 0 || !strings.Contains(got.stderr, "groot: ") || !strings.Contains(got.stderr, "/etc/hostname -> "+host) {
-			t.Errorf("%s: -v 2 does not show the translation of /etc/hostname:\n%v", m.name, got)
+		if got.Code != 0 || !strings.Contains(got.Stderr, "groot: ") || !strings.Contains(got.Stderr, "/etc/hostname -> "+host) {
+			t.Errorf("%s: -v 2 does not show the translation of /etc/hostname:\n%v", m.Name, got)
 		}
 	}
 }

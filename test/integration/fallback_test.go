@@ -16,17 +16,17 @@ func TestNamespaceFallback(t *testing.T) {
 		shq(grootBin) + " --mode userns -r " + shq(rootfs) + " /bin/true; echo userns=$?\n" +
 		shq(grootBin) + " -v 1 -r " + shq(rootfs) + " cat /etc/hostname; echo auto=$?\n"
 	got := run(t, work, nil, true, "unshare", "--user", "--map-root-user", "sh", "-c", script)
-	if got.code == 99 {
+	if got.Code == 99 {
 		t.Fatalf("could not lower max_user_namespaces: %v", got)
 	}
-	if got.stdout != "userns=1\nfixture\nauto=0\n" {
-		t.Errorf("stdout %q, want the userns run to fail and the auto run to print the rootfs's hostname", got.stdout)
+	if got.Stdout != "userns=1\nfixture\nauto=0\n" {
+		t.Errorf("stdout %q, want the userns run to fail and the auto run to print the rootfs's hostname", got.Stdout)
 	}
-	lines := strings.Split(strings.TrimSpace(got.stderr), "\n")
+	lines := strings.Split(strings.TrimSpace(got.Stderr), "\n")
 	if len(lines) < 1 || !strings.HasPrefix(lines[0], "groot: --mode userns: user namespaces unavailable:") || !strings.Contains(lines[0], "max_user_namespaces") {
-		t.Errorf("--mode userns error is not one clear line: %q", got.stderr)
+		t.Errorf("--mode userns error is not one clear line: %q", got.Stderr)
 	}
-	if !strings.Contains(got.stderr, "groot: mode ptrace (user namespaces unavailable") {
-		t.Errorf("-v 1 does not say that auto mode fell back to ptrace: %q", got.stderr)
+	if !strings.Contains(got.Stderr, "groot: mode ptrace (user namespaces unavailable") {
+		t.Errorf("-v 1 does not say that auto mode fell back to ptrace: %q", got.Stderr)
 	}
 }

@@ -19,8 +19,8 @@ func TestJobControl(t *testing.T) {
 		t.Fatal("tmux is needed for the job control test (bash .ci/run installs it)")
 	}
 	for _, m := range modes() {
-		t.Run(m.name, func(t *testing.T) {
-			session := "groot-jc-" + m.name
+		t.Run(m.Name, func(t *testing.T) {
+			session := "groot-jc-" + m.Name
 			tmux := func(args ...string) string {
 				out, _ := exec.Command("tmux", append([]string{"-L", session}, args...)...).CombinedOutput()
 				return string(out)
@@ -35,8 +35,8 @@ func TestJobControl(t *testing.T) {
 				tmux(append([]string{"send-keys", "-t", session}, k...)...)
 				time.Sleep(700 * time.Millisecond)
 			}
-			env := strings.Join(m.env, " ")
-			g := strings.TrimSpace(env + " " + grootBin + " " + strings.Join(m.args, " ") + " -R " + rootfs)
+			env := strings.Join(m.Env, " ")
+			g := strings.TrimSpace(env + " " + grootBin + " " + strings.Join(m.Args, " ") + " -R " + rootfs)
 			keys("cd /tmp && PS1='$ ' "+g+" sleep 30", "Enter")
 			keys("C-z")
 			keys("jobs; echo stopped-above", "Enter")

@@ -15,18 +15,18 @@ import (
 func TestKernelRelease(t *testing.T) {
 	want := native(t, nil, "uname", "-s", "-m")
 	for _, m := range modes() {
-		if m.name == "userns" {
+		if m.Name == "userns" {
 			continue // -k needs the ptrace engine; auto mode picks it
 		}
 		got := groot(t, m, []string{"-k", "4.99.0"}, "uname", "-r")
-		if got.stdout != "4.99.0\n" || got.code != 0 {
-			t.Errorf("%s: uname -r under -k 4.99.0: %v", m.name, got)
+		if got.Stdout != "4.99.0\n" || got.Code != 0 {
+			t.Errorf("%s: uname -r under -k 4.99.0: %v", m.Name, got)
 		}
 		other := groot(t, m, []string{"-k", "4.99.0"}, "uname", "-s", "-m")
 		same(t, other, want)
 	}
 	got := run(t, work, nil, true, grootBin, "-k", "4.99.0", "-r", rootfs, "uname", "-r")
-	if got.stdout != "4.99.0\n" {
+	if got.Stdout != "4.99.0\n" {
 		t.Errorf("auto mode with -k: %v", got)
 	}
 }
@@ -35,12 +35,12 @@ func TestKernelRelease(t *testing.T) {
 // kills it instead with --kill-on-exit.
 func TestLeftoverProcesses(t *testing.T) {
 	for _, m := range modes() {
-		t.Run(m.name, func(t *testing.T) {
-			marker := "/tmp/late-" + m.name
+		t.Run(m.Name, func(t *testing.T) {
+			marker := "/tmp/late-" + m.Name
 			os.Remove(filepath.Join(rootfs, marker))
 			// Background jobs read /dev/null: bind the host's /dev.
 			got := groot(t, m, []string{"-b", "/dev"}, "sh", "-c", "(sleep 0.5; echo late > "+marker+") & echo started")
-			if got.stdout != "started\n" || got.code != 0 {
+			if got.Stdout != "started\n" || got.Code != 0 {
 				t.Fatalf("%v", got)
 			}
 			if data, err := os.ReadFile(filepath.Join(rootfs, marker)); err != nil || string(data) != "late\n" {
@@ -49,7 +49,7 @@ func TestLeftoverProcesses(t *testing.T) {
 			os.Remove(filepath.Join(rootfs, marker))
 			start := time.Now()
 			got = groot(t, m, []string{"-b", "/dev", "--kill-on-exit"}, "sh", "-c", "(sleep 3; echo late > "+marker+") & echo started")
-			if got.code != 0 || time.Since(start) > 2*time.Second {
+			if got.Code != 0 || time.Since(start) > 2*time.Second {
 				t.Errorf("--kill-on-exit: %v after %v", got, time.Since(start))
 			}
 			time.Sleep(100 * time.Millisecond)
@@ -63,16 +63,16 @@ func TestLeftoverProcesses(t *testing.T) {
 // TestGuestDiesWithGroot kills groot and checks that no guest process survives it.
 func TestGuestDiesWithGroot(t *testing.T) {
 	for _, m := range modes() {
-		if m.name == "userns" {
+		if m.Name == "userns" {
 			// Only the guest's first process dies with groot in the namespace engine
 			// (PR_SET_PDEATHSIG); a PID namespace (--unshare-pid) is what takes them all.
 			continue
 		}
-		t.Run(m.name, func(t *testing.T) {
-			tag := "groot-dies-" + m.name
-			args := append(append(append([]string{}, m.args...), "-r", rootfs, "-b", "/dev"), "sh", "-c", "sleep 30 & sleep 31; echo "+tag)
+		t.Run(m.Name, func(t *testing.T) {
+			tag := "groot-dies-" + m.Name
+			args := append(append(append([]string{}, m.Args...), "-r", rootfs, "-b", "/dev"), "sh", "-c", "sleep 30 & sleep 31; echo "+tag)
 			cmd := exec.Command(grootBin, args...)
-			cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, m.env...)
+			cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, m.Env...)
 			if os.Getuid() == 0 {
 				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
 			}
