@@ -36,7 +36,30 @@ type Config struct {
 	KillOnExit    bool   // --kill-on-exit
 	Mode          Mode   // --mode
 
+	// Isolation (bubblewrap's names): new PID (with a fresh /proc), network (loopback
+	// only), IPC and cgroup namespaces, and a hostname (a new UTS namespace; emulated in
+	// uname by the ptrace engine).
+	UnsharePID, UnshareNet, UnshareIPC, UnshareCgroup bool
+	Hostname                                          string
+
 	// Scratch is a private host directory for the run (glue directories, socket aliases,
 	// exec name links). The command line creates it and removes it at exit.
 	Scratch string
+}
+
+// NeedsNamespaces names the first isolation option that only the namespace engine can
+// honour ("" when none): the ptrace engine changes what the guest sees of the file system,
+// not its process, network, IPC or cgroup view.
+func (c *Config) NeedsNamespaces() string {
+	switch {
+	case c.UnsharePID:
+		return "--unshare-pid"
+	case c.UnshareNet:
+		return "--unshare-net"
+	case c.UnshareIPC:
+		return "--unshare-ipc"
+	case c.UnshareCgroup:
+		return "--unshare-cgroup"
+	}
+	return ""
 }

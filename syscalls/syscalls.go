@@ -49,6 +49,7 @@ const (
 	Symlink                 // symlink, symlinkat: Paths holds only the link path; the target string stays as given
 	Mount                   // mount, umount2, pivot_root, new mount API: fail as for an unprivileged user (EPERM)
 	Uname                   // uname: -k and --hostname rewrite the result on exit
+	Sethostname             // sethostname: emulated under --hostname (ptrace engine)
 	Unsupported             // a path-bearing syscall groot does not translate: fail with ENOSYS
 )
 
@@ -186,6 +187,7 @@ func commonRows() map[int]Entry {
 		unix.SYS_RECVFROM:          {Kind: SockNameOut},
 		unix.SYS_RECVMSG:           {Kind: RecvmsgOut},
 		unix.SYS_UNAME:             {Kind: Uname},
+		unix.SYS_SETHOSTNAME:       {Kind: Sethostname},
 	}
 }
 

@@ -68,7 +68,7 @@ func tracedSyscalls(withUname bool) []uint32 {
 	var nrs []uint32
 	for nr := 0; nr < 1024; nr++ {
 		e := syscalls.Lookup(nr)
-		if e == nil || e.Kind == syscalls.Uname && !withUname {
+		if e == nil || (e.Kind == syscalls.Uname || e.Kind == syscalls.Sethostname) && !withUname {
 			continue
 		}
 		nrs = append(nrs, uint32(nr))

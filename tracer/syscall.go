@@ -129,9 +129,24 @@ func (tr *tracer) translate(t *tracee, e *syscalls.Entry) error {
 		}
 		return nil
 	case syscalls.Uname:
-		if tr.cfg.KernelRelease != "" {
+		if tr.cfg.KernelRelease != "" || tr.hostname != "" {
 			t.exit = exitUname
 		}
+		return nil
+	case syscalls.Sethostname:
+		if tr.hostname == "" {
+			return nil // the kernel answers (EPERM for an unprivileged user)
+		}
+		n := t.regs.arg(1)
+		if n > 64 {
+			return unix.EINVAL
+		}
+		b := make([]byte, n)
+		if err := readMem(t.tid, t.regs.arg(0), b); err != nil {
+			return unix.EFAULT
+		}
+		tr.hostname = string(b)
+		t.skip(0)
 		return nil
 	}
 	return nil
@@ -435,13 +450,22 @@ func (tr *tracer) exitStop(t *tracee) {
 	}
 }
 
-// exitUname makes uname report -k's release; the other fields stay the kernel's.
+// exitUname makes uname report -k's release and --hostname's nodename; the other fields
+// stay the kernel's.
 func (tr *tracer) exitUname(t *tracee) {
 	if t.regs.ret() != 0 {
 		return
 	}
-	// struct new_utsname: six fields of 65 bytes; release is the third.
-	var field [65]byte
-	copy(field[:64], tr.cfg.KernelRelease)
-	_ = writeMem(t.tid, t.regs.arg(0)+2*65, field[:])
+	// struct new_utsname: six fields of 65 bytes: sysname, nodename, release, ...
+	put := func(index int, value string) {
+		var field [65]byte
+		copy(field[:64], value)
+		_ = writeMem(t.tid, t.orig.arg(0)+uint64(index)*65, field[:])
+	}
+	if tr.hostname != "" {
+		put(1, tr.hostname)
+	}
+	if tr.cfg.KernelRelease != "" {
+		put(2, tr.cfg.KernelRelease)
+	}
 }

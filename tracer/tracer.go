@@ -56,6 +56,9 @@ type tracer struct {
 	nlinks   int
 	aliases  map[string]string // short AF_UNIX alias host path -> guest path
 	naliases int
+	// hostname is what uname reports as the nodename under --hostname; sethostname in the
+	// guest changes it for the rest of the run, as in a UTS namespace.
+	hostname string
 	// boundNames holds the last component of every binding's guest path (glue included).
 	boundNames map[string]struct{}
 }
@@ -84,6 +87,7 @@ func Run(cfg *config.Config) (int, error) {
 	if err := cfg.Table.AddGlue(filepath.Join(cfg.Scratch, "glue")); err != nil {
 		return 0, fmt.Errorf("bindings: %w", err)
 	}
+	tr.hostname = cfg.Hostname
 	tr.boundNames = make(map[string]struct{})
 	for _, b := range cfg.Table.All() {
 		tr.boundNames[filepath.Base(b.Guest)] = struct{}{}
@@ -147,7 +151,7 @@ func (tr *tracer) startShim(hostCwd, guestCwd string) (int, error) {
 	env := append(append([]string{}, tr.cfg.Env...), shimEnv+"=1")
 	if tr.seccomp {
 		spec := "1"
-		if tr.cfg.KernelRelease != "" {
+		if tr.cfg.KernelRelease != "" || tr.cfg.Hostname != "" {
 			spec = "uname"
 		}
 		env = append(env, filterEnv+"="+spec)

@@ -46,6 +46,9 @@ func ChildMain() {
 	if err != nil {
 		fail('U', err)
 	}
+	if err := isolate(&sp, root); err != nil {
+		fail('U', err)
+	}
 	if err := enterRoot(root); err != nil {
 		fail('U', err)
 	}
@@ -61,6 +64,9 @@ func ChildMain() {
 	argv := append([]string{sp.Argv0}, sp.Command[1:]...)
 	if sp.Argv0 == "" {
 		argv[0] = sp.Command[0]
+	}
+	if sp.PID {
+		os.Exit(initMain(&sp, argv, status))
 	}
 	err = execerr.Exec(sp.Command[0], argv, sp.Env)
 	fmt.Fprintf(os.Stderr, "groot: %s: %s\n", sp.Command[0], execerr.Strerror(err))

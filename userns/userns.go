@@ -44,6 +44,10 @@ type spec struct {
 	Command  []string
 	Argv0    string
 	Env      []string
+	// Isolation: PID puts an init (groot) at PID 1 and mounts a fresh /proc; Net brings
+	// the loopback interface up; Hostname is set in the new UTS namespace.
+	PID, Net bool
+	Hostname string
 }
 
 // Available reports whether this kernel lets this user run the namespace path: clone
@@ -67,7 +71,7 @@ func probe() error {
 		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	defer os.RemoveAll(dir)
-	_, status, err := start(&spec{Scratch: dir}, "probe", os.Getuid(), os.Getgid())
+	_, status, err := start(&spec{Scratch: dir}, "probe", os.Getuid(), os.Getgid(), 0)
 	if err != nil {
 		return err
 	}
@@ -94,12 +98,32 @@ func Run(cfg *config.Config) (int, error) {
 	if cfg.ChangeID {
 		uid, gid = cfg.UID, cfg.GID
 	}
-	sp := &spec{Rootfs: cfg.Table.Rootfs(), Scratch: cfg.Scratch, Cwd: cfg.Cwd, Command: cfg.Command, Argv0: cfg.Argv0, Env: cfg.Env}
+	sp := &spec{Rootfs: cfg.Table.Rootfs(), Scratch: cfg.Scratch, Cwd: cfg.Cwd, Command: cfg.Command, Argv0: cfg.Argv0, Env: cfg.Env,
+		PID: cfg.UnsharePID, Net: cfg.UnshareNet, Hostname: cfg.Hostname}
 	all := cfg.Table.All()
 	for i := len(all) - 1; i >= 0; i-- {
-		if b := all[i]; !b.Glue && b.Guest != "/" {
-			sp.Bindings = append(sp.Bindings, b)
+		b := all[i]
+		if b.Glue || b.Guest == "/" || cfg.UnsharePID && (b.Guest == "/proc" || strings.HasPrefix(b.Guest, "/proc/")) {
+			// With a PID namespace the guest gets a fresh /proc instead of the host's.
+			continue
 		}
+		sp.Bindings = append(sp.Bindings, b)
+	}
+	flags := uintptr(0)
+	if cfg.UnsharePID {
+		flags |= unix.CLONE_NEWPID
+	}
+	if cfg.UnshareNet {
+		flags |= unix.CLONE_NEWNET
+	}
+	if cfg.UnshareIPC {
+		flags |= unix.CLONE_NEWIPC
+	}
+	if cfg.UnshareCgroup {
+		flags |= unix.CLONE_NEWCGROUP
+	}
+	if cfg.Hostname != "" {
+		flags |= unix.CLONE_NEWUTS
 	}
 	// Pdeathsig is delivered when the thread that started the child exits, not the
 	// process (golang/go#27505): keep this goroutine on its thread until the end.
@@ -113,7 +137,7 @@ func Run(cfg *config.Config) (int, error) {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return 0, fmt.Errorf("prctl(PR_SET_CHILD_SUBREAPER): %w", err)
 	}
-	pid, wait, err := start(sp, "run", uid, gid)
+	pid, wait, err := start(sp, "run", uid, gid, flags)
 	if err != nil {
 		return 0, err
 	}
@@ -170,7 +194,7 @@ func children() []int {
 
 // start clones the namespace child and hands it sp; it returns once the child has either
 // exec'd the guest (then wait returns its status) or failed to set up (an error).
-func start(sp *spec, role string, uid, gid int) (pid int, wait func() int, err error) {
+func start(sp *spec, role string, uid, gid int, flags uintptr) (pid int, wait func() int, err error) {
 	self, err := os.Executable()
 	if err != nil {
 		return 0, nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
@@ -185,11 +209,13 @@ func start(sp *spec, role string, uid, gid int) (pid int, wait func() int, err e
 	}
 	cmd := exec.Command(self)
 	cmd.Args = []string{"groot-userns"}
-	cmd.Env = []string{childEnv + "=" + role}
+	// One P keeps the child to few threads: with --unshare-pid they take PIDs in the
+	// guest's namespace before the guest starts.
+	cmd.Env = []string{childEnv + "=" + role, "GOMAXPROCS=1"}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.ExtraFiles = []*os.File{cfgR, statW} // fds 3 and 4
 	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Cloneflags:                 unix.CLONE_NEWUSER | unix.CLONE_NEWNS,
+		Cloneflags:                 unix.CLONE_NEWUSER | unix.CLONE_NEWNS | flags,
 		UidMappings:                []syscall.SysProcIDMap{{ContainerID: uid, HostID: os.Getuid(), Size: 1}},
 		GidMappings:                []syscall.SysProcIDMap{{ContainerID: gid, HostID: os.Getgid(), Size: 1}},
 		GidMappingsEnableSetgroups: false,
@@ -200,6 +226,11 @@ func start(sp *spec, role string, uid, gid int) (pid int, wait func() int, err e
 		// It needs CAP_SYS_ADMIN there for the mounts, and clears it before the guest
 		// runs.
 		AmbientCaps: []uintptr{unix.CAP_SYS_ADMIN},
+	}
+	if flags&unix.CLONE_NEWNET != 0 {
+		// Bringing the loopback interface up needs CAP_NET_ADMIN in the new network
+		// namespace.
+		cmd.SysProcAttr.AmbientCaps = append(cmd.SysProcAttr.AmbientCaps, unix.CAP_NET_ADMIN)
 	}
 	err = cmd.Start()
 	cfgR.Close()

@@ -65,8 +65,12 @@ func runEngine(cfg *config.Config) (int, error) {
 			fmt.Fprintf(os.Stderr, "groot: "+format+"\n", args...)
 		}
 	}
+	isolation := cfg.NeedsNamespaces()
 	switch cfg.Mode {
 	case config.ModePtrace:
+		if isolation != "" {
+			return 0, fmt.Errorf("%s needs the namespace engine: --mode ptrace cannot isolate it (nothing was run)", isolation)
+		}
 		logf("mode ptrace (asked for)")
 		return tracer.Run(cfg)
 	case config.ModeUserns:
@@ -81,11 +85,18 @@ func runEngine(cfg *config.Config) (int, error) {
 		return status, nil
 	}
 	if err := userns.Supports(cfg); err != nil {
+		if isolation != "" {
+			return 0, fmt.Errorf("%s needs the namespace engine, but %v (nothing was run)", isolation, err)
+		}
 		logf("mode ptrace (%v)", err)
 		return tracer.Run(cfg)
 	}
-	// Auto: try the namespaces; a failure before the guest starts falls back to ptrace.
+	// Auto: try the namespaces; a failure before the guest starts falls back to ptrace,
+	// unless an isolation option needs them: never a silent downgrade.
 	status, err := userns.Run(cfg)
+	if errors.Is(err, userns.ErrUnavailable) && isolation != "" {
+		return 0, fmt.Errorf("%s needs user namespaces, which are unavailable here (nothing was run): %w", isolation, err)
+	}
 	if errors.Is(err, userns.ErrUnavailable) {
 		logf("mode ptrace (%v)", err)
 		return tracer.Run(cfg)

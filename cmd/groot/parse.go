@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -76,7 +77,9 @@ func (s stringAlias) Type() string       { return "DIR" }
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 type options struct {
-	cwd, changeID, kernel, mode           string
+	cwd, changeID, kernel, mode, hostname string
+	unsharePID, unshareNet, unshareIPC    bool
+	unshareCgroup, unshareAll             bool
 	layout                                []layout
 	rootID, killOnExit, help, showVersion bool
 	verbose                               int
@@ -99,6 +102,12 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.StringVarP(&o.kernel, "kernel-release", "k", "", "make uname report STRING as the kernel release")
 	fs.IntVarP(&o.verbose, "verbose", "v", 0, "print what groot does at level N (1: mode, 2: translations, 3: every syscall)")
 	fs.BoolVar(&o.killOnExit, "kill-on-exit", false, "kill every remaining guest process when the first one exits")
+	fs.BoolVar(&o.unsharePID, "unshare-pid", false, "run the guest in a new PID namespace with a fresh /proc (namespace engine)")
+	fs.BoolVar(&o.unshareNet, "unshare-net", false, "run the guest in a new network namespace with only the loopback interface, up (namespace engine)")
+	fs.BoolVar(&o.unshareIPC, "unshare-ipc", false, "run the guest in a new IPC namespace: its own System V IPC and POSIX message queues (namespace engine)")
+	fs.BoolVar(&o.unshareCgroup, "unshare-cgroup", false, "run the guest in a new cgroup namespace (namespace engine)")
+	fs.BoolVar(&o.unshareAll, "unshare-all", false, "all of the above, and a generated hostname unless --hostname is given")
+	fs.StringVar(&o.hostname, "hostname", "", "make the guest's hostname NAME (a new UTS namespace; emulated in uname by the ptrace engine)")
 	fs.StringVar(&o.mode, "mode", "auto", "engine: auto (namespaces when the kernel allows, else ptrace), ptrace or userns")
 	fs.BoolVarP(&o.showVersion, "version", "V", false, "print the version and exit")
 	fs.BoolVarP(&o.help, "help", "h", false, "print this help and exit")
@@ -131,7 +140,7 @@ func usage() string {
 		default:
 			arg = " " + strings.ToUpper(f.Value.Type())
 			if f.Value.Type() == "string" {
-				arg = map[string]string{"change-id": " UID:GID", "kernel-release": " STRING", "mode": " MODE"}[f.Name]
+				arg = map[string]string{"change-id": " UID:GID", "kernel-release": " STRING", "mode": " MODE", "hostname": " NAME"}[f.Name]
 			}
 		}
 		fmt.Fprintf(&b, "  %s%s%s\n        %s\n", name, long, arg, f.Usage)
@@ -162,7 +171,16 @@ func parse(args, environ []string, cwd string) (*config.Config, error) {
 	if o.showVersion {
 		return nil, errVersion
 	}
-	cfg := &config.Config{Verbose: o.verbose, KillOnExit: o.killOnExit, KernelRelease: o.kernel, Env: environ}
+	cfg := &config.Config{Verbose: o.verbose, KillOnExit: o.killOnExit, KernelRelease: o.kernel, Env: environ,
+		UnsharePID: o.unsharePID || o.unshareAll, UnshareNet: o.unshareNet || o.unshareAll,
+		UnshareIPC: o.unshareIPC || o.unshareAll, UnshareCgroup: o.unshareCgroup || o.unshareAll,
+		Hostname: o.hostname}
+	if o.unshareAll && cfg.Hostname == "" {
+		cfg.Hostname = generatedHostname()
+	}
+	if fs.Changed("hostname") && (o.hostname == "" || len(o.hostname) > 64) {
+		return nil, usagef("--hostname %q: must be 1 to 64 bytes", o.hostname)
+	}
 	switch config.Mode(o.mode) {
 	case config.ModeAuto, config.ModePtrace, config.ModeUserns:
 		cfg.Mode = config.Mode(o.mode)
@@ -302,4 +320,13 @@ func canonicalTable(rootfs string, binds []bindings.Binding) (*bindings.Table, e
 		}
 	}
 	return table, nil
+}
+
+// generatedHostname names the guest of --unshare-all: "groot-" and 8 random hex digits.
+func generatedHostname() string {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "groot"
+	}
+	return fmt.Sprintf("groot-%x", b)
 }
