@@ -153,3 +153,33 @@ func TestIsolationNeedsNamespaces(t *testing.T) {
 		t.Errorf("the guest ran")
 	}
 }
+
+// TestUnshareCgroup: in a new cgroup namespace the guest's cgroup paths start at its own
+// cgroup ("/"), where the host's show the full path.
+func TestUnshareCgroup(t *testing.T) {
+	if isProot {
+		t.Skip("groot's isolation options")
+	}
+	host, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nonRoot := false
+	for _, l := range strings.Split(strings.TrimSpace(string(host)), "\n") {
+		if !strings.HasSuffix(l, ":/") {
+			nonRoot = true
+		}
+	}
+	got := groot(t, nsMode(), []string{"--unshare-cgroup", "-b", "/proc"}, "cat", "/proc/self/cgroup")
+	for _, l := range strings.Split(strings.TrimSpace(got.Stdout), "\n") {
+		if !strings.HasSuffix(l, ":/") {
+			t.Errorf("cgroup line %q in a new cgroup namespace, want a path of /", l)
+		}
+	}
+	if got.Code != 0 || got.Stdout == "" {
+		t.Errorf("%v", got)
+	}
+	if !nonRoot {
+		t.Logf("the test runs in the root cgroup: the namespace cannot be told apart here")
+	}
+}
