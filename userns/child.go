@@ -56,14 +56,19 @@ func ChildMain() {
 		fmt.Fprintf(os.Stderr, "groot: warning: can't chdir to %s in the guest, using /\n", sp.Cwd)
 		unix.Chdir("/")
 	}
+	argv := append([]string{sp.Argv0}, sp.Command[1:]...)
+	if sp.Argv0 == "" {
+		argv[0] = sp.Command[0]
+	}
+	if sp.PID {
+		// The assembled init keeps CAP_SYS_ADMIN to reset ns_last_pid and clears the
+		// ambient set in the guest's process itself; it returns only on failure.
+		execPID1(&sp, argv)
+	}
 	// The guest gets no capabilities: with the ambient set cleared, execve as a non-root
 	// uid leaves the permitted set empty.
 	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
 		fail('U', fmt.Errorf("clear ambient capabilities: %w", err))
-	}
-	argv := append([]string{sp.Argv0}, sp.Command[1:]...)
-	if sp.Argv0 == "" {
-		argv[0] = sp.Command[0]
 	}
 	if sp.PID {
 		os.Exit(initMain(&sp, argv, status))

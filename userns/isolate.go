@@ -55,7 +55,49 @@ func loopbackUp() error {
 	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
 }
 
-// initMain is PID 1 of the guest's PID namespace. The guest command is not PID 1 itself:
+// execPID1 replaces this process with the assembled init (userns/pid1), executed from a
+// memfd so that nothing is written to the guest's tree. It returns only when that is not
+// possible (no init for this architecture, memfd or execveat refused); initMain then
+// stands in.
+func execPID1(sp *spec, argv []string) {
+	if len(pid1ELF) == 0 {
+		return
+	}
+	fd, err := unix.MemfdCreate("groot-init", 0)
+	if err != nil {
+		return
+	}
+	if _, err := unix.Write(fd, pid1ELF); err != nil {
+		unix.Close(fd)
+		return
+	}
+	args := append([]string{"groot-init", sp.Command[0]}, argv...)
+	argvp, err := cStrings(args)
+	if err != nil {
+		return
+	}
+	envp, err := cStrings(sp.Env)
+	if err != nil {
+		return
+	}
+	execveatFD(fd, argvp, envp)
+	unix.Close(fd)
+}
+
+// cStrings makes a NULL-terminated array of C strings for execveat.
+func cStrings(ss []string) ([]*byte, error) {
+	out := make([]*byte, len(ss)+1)
+	for i, s := range ss {
+		p, err := unix.BytePtrFromString(s)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+// initMain is PID 1 of the guest's PID namespace where the assembled init cannot run. The guest command is not PID 1 itself:
 // the kernel drops signals to a namespace's init that it has no handler for, so
 // `kill -TERM $$` would do nothing, and orphans would never be reaped. This small init
 // starts the guest as PID 2, passes it the signals groot receives, reaps every orphan, and
