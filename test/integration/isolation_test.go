@@ -183,3 +183,19 @@ func TestUnshareCgroup(t *testing.T) {
 		t.Logf("the test runs in the root cgroup: the namespace cannot be told apart here")
 	}
 }
+
+// TestUnshareAll: every namespace at once, with a generated hostname.
+func TestUnshareAll(t *testing.T) {
+	if isProot {
+		t.Skip("groot's isolation options")
+	}
+	got := groot(t, nsMode(), []string{"--unshare-all"}, "sh", "-c", "hostname; echo $$; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '")
+	lines := strings.Split(got.Stdout, "\n")
+	if got.Code != 0 || len(lines) < 3 || !strings.HasPrefix(lines[0], "groot-") || len(lines[0]) != len("groot-")+8 || lines[1] != "2" || lines[2] != "lo" {
+		t.Errorf("--unshare-all: %v", got)
+	}
+	got = groot(t, nsMode(), []string{"--unshare-all", "--hostname", "named"}, "hostname")
+	if got.Stdout != "named\n" {
+		t.Errorf("--unshare-all --hostname named: %v", got)
+	}
+}

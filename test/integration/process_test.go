@@ -62,10 +62,14 @@ func TestLeftoverProcesses(t *testing.T) {
 
 // TestGuestDiesWithGroot kills groot and checks that no guest process survives it.
 func TestGuestDiesWithGroot(t *testing.T) {
-	for _, m := range modes() {
+	ms := modes()
+	if !isProot {
+		// In the namespace engine only the guest's first process dies with groot
+		// (PR_SET_PDEATHSIG); a PID namespace is what takes them all.
+		ms = append(ms, mode{Name: "userns-unshare-pid", Args: []string{"--mode", "userns", "--unshare-pid"}})
+	}
+	for _, m := range ms {
 		if m.Name == "userns" {
-			// Only the guest's first process dies with groot in the namespace engine
-			// (PR_SET_PDEATHSIG); a PID namespace (--unshare-pid) is what takes them all.
 			continue
 		}
 		t.Run(m.Name, func(t *testing.T) {
