@@ -137,9 +137,23 @@ func Run(cfg *config.Config) (int, error) {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return 0, fmt.Errorf("prctl(PR_SET_CHILD_SUBREAPER): %w", err)
 	}
-	pid, wait, err := start(sp, "run", uid, gid, flags)
-	if err != nil {
-		return 0, err
+	var pid int
+	var wait func() int
+	if direct(cfg) {
+		cmd, status, err := runDirect(cfg, uid, gid)
+		if cmd == nil && err == nil {
+			return status, nil // the namespaces work; the command could not run
+		}
+		if cmd != nil {
+			pid, wait = cmd.Process.Pid, func() int { return exitStatus(cmd.Wait()) }
+		}
+	}
+	if wait == nil {
+		p, w, err := start(sp, "run", uid, gid, flags)
+		if err != nil {
+			return 0, err
+		}
+		pid, wait = p, w
 	}
 	// Signals aimed at groot are passed on to the guest; terminal signals also reach it
 	// directly through the process group it shares with groot.
@@ -253,20 +267,7 @@ func start(sp *spec, role string, uid, gid int, flags uintptr) (pid int, wait fu
 	// guest was exec'd; otherwise the child says what failed.
 	msg, _ := io.ReadAll(statR)
 	statR.Close()
-	wait = func() int {
-		err := cmd.Wait()
-		if err == nil {
-			return 0
-		}
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-				return 128 + int(ws.Signal())
-			}
-			return ee.ExitCode()
-		}
-		return 1
-	}
+	wait = func() int { return exitStatus(cmd.Wait()) }
 	if len(msg) > 0 {
 		code := wait()
 		text := strings.TrimSpace(string(msg[1:]))
@@ -278,6 +279,23 @@ func start(sp *spec, role string, uid, gid int, flags uintptr) (pid int, wait fu
 	}
 	return cmd.Process.Pid, wait, nil
 }
+
+// exitStatus turns a Wait error into a shell-style status (128+N for signal N).
+func exitStatus(err error) int {
+	if err == nil {
+		return 0
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal())
+		}
+		return ee.ExitCode()
+	}
+	return 1
+}
+
+func errUnavailable(err error) error { return fmt.Errorf("%w: %v", ErrUnavailable, err) }
 
 // IsChild reports whether this process is groot re-executed as the namespace child. The
 // command line calls it first thing in main and then calls ChildMain.

@@ -1,0 +1,76 @@
+package userns
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"syscall"
+
+	"github.com/groot-sandbox/groot/config"
+	"github.com/groot-sandbox/groot/internal/execerr"
+	"golang.org/x/sys/unix"
+)
+
+// direct reports whether cfg needs nothing but the rootfs: no bindings (glue is the
+// tracer's), no isolation, no hostname. Then the kernel work fits in what Go's own fork
+// does between clone and execve (SysProcAttr: CLONE_NEWUSER|CLONE_NEWNS, the maps,
+// chroot, chdir), and the guest starts without groot's namespace child: one Go start-up
+// (about 2.5 ms here) less. chroot rather than pivot_root is enough: the guest runs with
+// no capabilities (a non-root uid after execve) and cannot undo it.
+func direct(cfg *config.Config) bool {
+	if cfg.NeedsNamespaces() != "" || cfg.Hostname != "" {
+		return false
+	}
+	for _, b := range cfg.Table.All() {
+		if !b.Glue && b.Guest != "/" {
+			return false
+		}
+	}
+	return true
+}
+
+// runDirect starts the guest in the namespaces from Go's fork itself. It returns
+// ErrUnavailable (wrapped) when the namespaces could not be made, and the guest's
+// start error (as a shell's 126/127) when they could but the command could not run.
+func runDirect(cfg *config.Config, uid, gid int) (*exec.Cmd, int, error) {
+	argv := append([]string{cfg.Argv0}, cfg.Command[1:]...)
+	if cfg.Argv0 == "" {
+		argv[0] = cfg.Command[0]
+	}
+	attr := func() *syscall.SysProcAttr {
+		return &syscall.SysProcAttr{
+			Cloneflags:                 unix.CLONE_NEWUSER | unix.CLONE_NEWNS,
+			UidMappings:                []syscall.SysProcIDMap{{ContainerID: uid, HostID: os.Getuid(), Size: 1}},
+			GidMappings:                []syscall.SysProcIDMap{{ContainerID: gid, HostID: os.Getgid(), Size: 1}},
+			GidMappingsEnableSetgroups: false,
+			Chroot:                     cfg.Table.Rootfs(),
+			Pdeathsig:                  unix.SIGKILL,
+		}
+	}
+	start := func(path string, args []string) (*exec.Cmd, error) {
+		cmd := &exec.Cmd{Path: path, Args: args, Env: cfg.Env, Dir: cfg.Cwd, SysProcAttr: attr(),
+			Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+		return cmd, cmd.Start()
+	}
+	cmd, err := start(cfg.Command[0], argv)
+	var errno unix.Errno
+	if errors.As(err, &errno) && errno == unix.ENOEXEC {
+		// As execvp(3): a file the kernel cannot execute is run by /bin/sh.
+		cmd, err = start("/bin/sh", append([]string{"/bin/sh", cfg.Command[0]}, argv[1:]...))
+	}
+	if err == nil {
+		return cmd, 0, nil
+	}
+	if errors.As(err, &errno) {
+		switch errno {
+		case unix.EPERM, unix.EACCES, unix.EINVAL, unix.ENOSPC, unix.EUSERS:
+			// clone(CLONE_NEWUSER), the map writes or chroot refused: no namespaces here.
+			// (EACCES from a guest file without execute permission also lands here: the
+			// caller then tries the namespace child, which reports it as the guest's.)
+			return nil, 0, errUnavailable(err)
+		}
+		os.Stderr.WriteString("groot: " + cfg.Command[0] + ": " + execerr.Strerror(errno) + "\n")
+		return nil, execerr.Status(errno), nil
+	}
+	return nil, 0, errUnavailable(err)
+}
