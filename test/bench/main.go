@@ -77,7 +77,7 @@ type sample struct {
 }
 
 func main() {
-	runs := flag.Int("runs", 5, "timed runs per tool and workload (at least 5 for a report)")
+	runs := flag.Int("runs", 7, "timed runs per tool and workload (at least 5 for a report; medians of 5 moved by 10% between runs here)")
 	only := flag.String("workloads", "", "comma-separated workloads (default: all)")
 	toolList := flag.String("tools", "", "comma-separated tools (default: all)")
 	outPath := flag.String("out", filepath.Join(fixtures.RepoRoot(), "BENCHMARKS.md"), "where to write the table")
