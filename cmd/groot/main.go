@@ -24,7 +24,12 @@ func main() {
 }
 
 func run(args []string) int {
-	cwd, _ := os.Getwd()
+	// getcwd(2), not os.Getwd: the latter returns $PWD when it names the same directory,
+	// a path through symlinks, and PRoot starts the guest from the physical path.
+	cwd, err := unix.Getwd()
+	if err != nil {
+		cwd = "/"
+	}
 	cfg, err := parse(args, os.Environ(), cwd)
 	var nf *notFoundError
 	switch {
@@ -92,7 +97,19 @@ func runEngine(cfg *config.Config) (int, error) {
 		return tracer.Run(cfg)
 	}
 	// Auto: try the namespaces; a failure before the guest starts falls back to ptrace,
-	// unless an isolation option needs them: never a silent downgrade.
+	// unless an isolation option needs them: never a silent downgrade. Run itself finds
+	// out (no separate probe: one process start saved); only -v probes first, so that
+	// the mode line comes before the guest's output.
+	if cfg.Verbose >= 1 {
+		if err := userns.Available(); err != nil {
+			if isolation != "" {
+				return 0, fmt.Errorf("%s needs user namespaces, which are unavailable here (nothing was run): %w", isolation, err)
+			}
+			logf("mode ptrace (%v)", err)
+			return tracer.Run(cfg)
+		}
+		logf("mode userns (user namespaces available)")
+	}
 	status, err := userns.Run(cfg)
 	if errors.Is(err, userns.ErrUnavailable) && isolation != "" {
 		return 0, fmt.Errorf("%s needs user namespaces, which are unavailable here (nothing was run): %w", isolation, err)
@@ -101,7 +118,6 @@ func runEngine(cfg *config.Config) (int, error) {
 		logf("mode ptrace (%v)", err)
 		return tracer.Run(cfg)
 	}
-	logf("mode userns (user namespaces available)")
 	return status, err
 }
 

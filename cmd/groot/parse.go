@@ -93,14 +93,14 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.VarP(layoutFlag{"rootfs", &o.layout}, "rootfs", "r", "use DIR as the guest's root file system (default /)")
 	fs.VarP(layoutFlag{"bind", &o.layout}, "bind", "b", "make the host path HOST visible in the guest at GUEST (default: the same path); a GUEST that is a symlink in the guest is dereferenced unless it ends with !")
 	fs.VarP(layoutFlag{"bind", &o.layout}, "mount", "m", "same as -b")
-	fs.VarP(stringAlias{&o.cwd}, "cwd", "w", "start the guest command in the guest directory DIR")
+	fs.VarP(stringAlias{&o.cwd}, "cwd", "w", "start the guest command in the guest directory DIR, relative to the current directory (default: the current directory's path when the guest has it, else /)")
 	fs.Var(stringAlias{&o.cwd}, "pwd", "same as -w")
 	fs.VarP(layoutFlag{"R", &o.layout}, "R", "R", "same as -r DIR plus bindings of the host's /etc/passwd, /etc/hosts, /dev, /proc, /sys, /tmp, /run, $HOME ...")
 	fs.VarP(layoutFlag{"S", &o.layout}, "S", "S", "same as -0 -r DIR plus bindings of /etc/hosts, /etc/resolv.conf, /dev, /proc, /sys, /tmp, $HOME ...")
 	fs.BoolVarP(&o.rootID, "root-id", "0", false, "make the guest believe it runs as root (uid 0, gid 0)")
 	fs.StringVarP(&o.changeID, "change-id", "i", "", "make the guest believe it runs as UID:GID")
 	fs.StringVarP(&o.kernel, "kernel-release", "k", "", "make uname report STRING as the kernel release")
-	fs.IntVarP(&o.verbose, "verbose", "v", 0, "print what groot does at level N (1: mode, 2: translations, 3: every syscall)")
+	fs.IntVarP(&o.verbose, "verbose", "v", 0, "print what groot does at level N (1: mode, 2: translations, 3: every syscall; negative: no warnings)")
 	fs.BoolVar(&o.killOnExit, "kill-on-exit", false, "kill every remaining guest process when the first one exits")
 	fs.BoolVar(&o.unsharePID, "unshare-pid", false, "run the guest in a new PID namespace with a fresh /proc (namespace engine)")
 	fs.BoolVar(&o.unshareNet, "unshare-net", false, "run the guest in a new network namespace with only the loopback interface, up (namespace engine)")
@@ -110,8 +110,48 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.StringVar(&o.hostname, "hostname", "", "make the guest's hostname NAME (a new UTS namespace; emulated in uname by the ptrace engine)")
 	fs.StringVar(&o.mode, "mode", "auto", "engine: auto (namespaces when the kernel allows, else ptrace), ptrace or userns")
 	fs.BoolVarP(&o.showVersion, "version", "V", false, "print the version and exit")
+	fs.BoolVar(&o.showVersion, "about", false, "same as -V")
 	fs.BoolVarP(&o.help, "help", "h", false, "print this help and exit")
+	fs.BoolVar(&o.help, "usage", false, "same as -h")
 	return fs
+}
+
+// usageGroups orders the help as proot --help does (regular, extension and alias
+// options), then groot's own options. Every flag of newFlagSet must be in one group: a
+// test checks it.
+var usageGroups = []struct {
+	title string
+	flags []string
+}{
+	{"Regular options", []string{"rootfs", "bind", "mount", "cwd", "pwd", "verbose", "version", "about", "help", "usage"}},
+	{"Extension options", []string{"kernel-release", "root-id", "change-id", "kill-on-exit"}},
+	{"Alias options", []string{"R", "S"}},
+	{"groot options", []string{"mode", "unshare-pid", "unshare-net", "unshare-ipc", "unshare-cgroup", "unshare-all", "hostname"}},
+}
+
+// writeFlagUsage writes one option of the help: its spellings and argument, then its
+// description on the next line.
+func writeFlagUsage(b *strings.Builder, f *pflag.Flag) {
+	name := "    "
+	if f.Shorthand != "" {
+		name = "-" + f.Shorthand + ", "
+	}
+	long := "--" + f.Name
+	if f.Name == f.Shorthand {
+		long = ""
+		name = strings.TrimSuffix(name, ", ")
+	}
+	arg := ""
+	switch f.Value.Type() {
+	case "bool":
+	case "int":
+		arg = " N"
+	case "string":
+		arg = map[string]string{"change-id": " UID:GID", "kernel-release": " STRING", "mode": " MODE", "hostname": " NAME"}[f.Name]
+	default:
+		arg = " " + f.Value.Type()
+	}
+	fmt.Fprintf(b, "  %s%s%s\n        %s\n", name, long, arg, f.Usage)
 }
 
 // usage is the help text: every option with its description.
@@ -121,30 +161,15 @@ func usage() string {
 	var b strings.Builder
 	b.WriteString("Usage: groot [options] [--] [command [argument...]]\n\n")
 	b.WriteString("Run command (default: the guest's /bin/sh as a login shell) with a guest root file\n")
-	b.WriteString("system, as an unprivileged user. Options are PRoot's, plus groot's own --mode.\n\nOptions:\n")
-	fs.VisitAll(func(f *pflag.Flag) {
-		name := "    "
-		if f.Shorthand != "" {
-			name = "-" + f.Shorthand + ", "
-		}
-		long := "--" + f.Name
-		if f.Name == f.Shorthand {
-			long = ""
-			name = strings.TrimSuffix(name, ", ")
-		}
-		arg := ""
-		switch f.Value.Type() {
-		case "bool":
-		case "int":
-			arg = " N"
-		default:
-			arg = " " + strings.ToUpper(f.Value.Type())
-			if f.Value.Type() == "string" {
-				arg = map[string]string{"change-id": " UID:GID", "kernel-release": " STRING", "mode": " MODE", "hostname": " NAME"}[f.Name]
+	b.WriteString("system, as an unprivileged user. Options are PRoot's, plus groot's own.\n")
+	for _, g := range usageGroups {
+		fmt.Fprintf(&b, "\n%s:\n", g.title)
+		for _, name := range g.flags {
+			if f := fs.Lookup(name); f != nil {
+				writeFlagUsage(&b, f)
 			}
 		}
-		fmt.Fprintf(&b, "  %s%s%s\n        %s\n", name, long, arg, f.Usage)
-	})
+	}
 	b.WriteString("\nEnvironment: GROOT_NO_SECCOMP=1 makes the ptrace engine stop on every syscall.\n")
 	return b.String()
 }
@@ -216,6 +241,12 @@ func parse(args, environ []string, cwd string) (*config.Config, error) {
 			if err != nil {
 				return nil, usagef("-b %v", err)
 			}
+			if b.Guest == "/" {
+				// PRoot's -r is a binding of "/", so a binding of "/" is a new rootfs;
+				// the engines take the root from Table.Rootfs, not from the bindings.
+				rootfs = b.Host
+				continue
+			}
 			binds = append(binds, b)
 		}
 	}
@@ -236,26 +267,29 @@ func parse(args, environ []string, cwd string) (*config.Config, error) {
 		}
 		cfg.ChangeID, cfg.UID, cfg.GID = true, int(uid), int(gid)
 	}
-	// The initial directory: -w, else the host's cwd when the guest has it (PRoot keeps
-	// "." when it is reachable), else "/".
+	// The initial directory, as PRoot chooses it (checked against proot 5.1): the host's
+	// working directory names the guest directory too, as a guest path, whatever the
+	// bindings (from a host directory inside the rootfs or inside a binding, PRoot does
+	// not map it back); a relative -w is taken from there. A directory missing from the
+	// guest falls back to "/".
 	res := &pathmap.Resolver{Table: table}
-	if o.cwd != "" {
-		cfg.Cwd = path.Clean(path.Join("/", o.cwd))
-		if !strings.HasPrefix(o.cwd, "/") {
-			cfg.Cwd = path.Clean("/" + o.cwd)
-		}
-	} else if g, ok := table.HostToGuest(cwd); ok {
-		cfg.Cwd = g
-	} else {
-		cfg.Cwd = "/"
+	cfg.Cwd = path.Clean(path.Join("/", cwd, o.cwd))
+	if strings.HasPrefix(o.cwd, "/") {
+		cfg.Cwd = path.Clean(o.cwd)
 	}
-	if r, err := res.Resolve("/", cfg.Cwd, true); err != nil || !r.Exists || !isDir(r.Host) {
-		if o.cwd != "" {
-			fmt.Fprintf(os.Stderr, "groot: warning: -w %s: not a directory in the guest, using /\n", o.cwd)
+	if r, err := res.Resolve("/", cfg.Cwd, true); err == nil && r.Exists && isDir(r.Host) {
+		cfg.Cwd = r.Guest
+	} else {
+		// PRoot warns at its default verbosity in both cases. groot warns for an explicit
+		// -w only: running from a host directory that the guest lacks (a temporary
+		// directory, say) is the usual case, not a mistake worth a line on every run.
+		switch {
+		case o.cwd != "" && o.verbose >= 0:
+			fmt.Fprintf(os.Stderr, "groot: warning: -w %s: %s is not a directory in the guest, using /\n", o.cwd, cfg.Cwd)
+		case o.cwd == "" && o.verbose >= 1:
+			fmt.Fprintf(os.Stderr, "groot: the current directory %s is not a directory in the guest, using /\n", cfg.Cwd)
 		}
 		cfg.Cwd = "/"
-	} else {
-		cfg.Cwd = r.Guest
 	}
 
 	cmd := fs.Args()
