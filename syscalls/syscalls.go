@@ -80,6 +80,32 @@ func Numbers() []int {
 	return out
 }
 
+// NeedsExit reports whether a row of this kind has its result fixed or observed at the
+// syscall-exit stop, whatever happened to its arguments. (Restoring argument registers the
+// tracer rewrote is a separate reason for an exit stop: the syscall ABI preserves them on
+// both architectures, so the guest must find its own values again.) Per kind:
+//
+//   - Chdir, Fchdir: the guest cwd changes only if the kernel's chdir succeeded.
+//   - SocketAddr: bind through a short alias (a host path over sun_path's 108 bytes) must
+//     rename the socket to its real place once it exists.
+//   - SockNameOut, RecvmsgOut: the kernel writes a host AF_UNIX name the guest must not see.
+//   - Uname: -k and --hostname rewrite the utsname the kernel filled (the tracer may skip
+//     the exit stop when neither option is set).
+//   - Execve: no; the new image is seen at PTRACE_EVENT_EXEC, a failed exec only needs
+//     its arguments restored.
+//   - Getcwd, Sethostname: no; answered at entry, the syscall itself is skipped.
+//   - Readlink: no; /proc magic links and links inside bindings are answered at entry,
+//     other links' text is the guest's own.
+//   - Plain, Chroot, Symlink, SendtoAddr, SendmsgAddr: no; the kernel's result stands.
+//   - Mount, Unsupported: no; failed at entry.
+func NeedsExit(e *Entry) bool {
+	switch e.Kind {
+	case Chdir, Fchdir, SocketAddr, SockNameOut, RecvmsgOut, Uname:
+		return true
+	}
+	return false
+}
+
 // Name returns the syscall's name for logs, or "syscall_NR".
 func Name(nr int) string {
 	if n, ok := names[nr]; ok {
@@ -115,6 +141,18 @@ func atEmptyFlags(dirfd, p, flags int) PathArg {
 }
 
 func plain(args ...PathArg) Entry { return Entry{Kind: Plain, Paths: args} }
+
+// Syscalls that touch paths yet deliberately have no row (the guest's call reaches the
+// kernel untouched):
+//   - open_by_handle_at, fanotify's event fds, quotactl_fd, kexec_file_load, finit_module:
+//     they take fds or handles, which already name host files the guest opened.
+//   - bpf: BPF_OBJ_PIN/BPF_OBJ_GET carry a bpffs path inside union bpf_attr; an
+//     unprivileged guest cannot mount a bpffs, and the host's /sys/fs/bpf is where the
+//     guest sees it when /sys is bound as PRoot binds it.
+//   - statmount, listmount: they return mount points as host paths, as
+//     /proc/self/mountinfo does, which groot does not rewrite either.
+//   - memfd_create, mq_open, add_key, init_module's args, sysfs: their names are not
+//     filesystem paths.
 
 // commonRows are the syscalls that exist on every architecture groot supports (the
 // asm-generic *at family and friends). Argument positions follow the kernel's
@@ -162,32 +200,49 @@ func commonRows() map[int]Entry {
 		unix.SYS_INOTIFY_ADD_WATCH: plain(PathArg{Path: 1, Dirfd: -1, Flags: 2, Follow: NoFollowIfFlag}),
 		unix.SYS_FANOTIFY_MARK:     plain(PathArg{Path: 4, Dirfd: 3, Flags: 1, Follow: NoFollowIfFlag}),
 		unix.SYS_NAME_TO_HANDLE_AT: plain(PathArg{Path: 1, Dirfd: 0, Flags: 4, Follow: FollowIfFlag, EmptyOK: true}),
-		unix.SYS_OPEN_TREE:         plain(atEmptyFlags(0, 1, 2)),
-		unix.SYS_ACCT:              plain(path(0)),
-		unix.SYS_SWAPON:            plain(path(0)),
-		unix.SYS_SWAPOFF:           plain(path(0)),
-		unix.SYS_QUOTACTL:          plain(path(1)),
-		unix.SYS_MOUNT:             {Kind: Mount},
-		unix.SYS_UMOUNT2:           {Kind: Mount},
-		unix.SYS_PIVOT_ROOT:        {Kind: Mount},
-		unix.SYS_MOVE_MOUNT:        {Kind: Mount},
-		unix.SYS_FSOPEN:            {Kind: Mount},
-		unix.SYS_FSCONFIG:          {Kind: Mount},
-		unix.SYS_FSMOUNT:           {Kind: Mount},
-		unix.SYS_FSPICK:            {Kind: Mount},
-		unix.SYS_MOUNT_SETATTR:     {Kind: Mount},
-		unix.SYS_BIND:              {Kind: SocketAddr},
-		unix.SYS_CONNECT:           {Kind: SocketAddr},
-		unix.SYS_SENDTO:            {Kind: SendtoAddr},
-		unix.SYS_SENDMSG:           {Kind: SendmsgAddr},
-		unix.SYS_GETSOCKNAME:       {Kind: SockNameOut},
-		unix.SYS_GETPEERNAME:       {Kind: SockNameOut},
-		unix.SYS_ACCEPT:            {Kind: SockNameOut},
-		unix.SYS_ACCEPT4:           {Kind: SockNameOut},
-		unix.SYS_RECVFROM:          {Kind: SockNameOut},
-		unix.SYS_RECVMSG:           {Kind: RecvmsgOut},
-		unix.SYS_UNAME:             {Kind: Uname},
-		unix.SYS_SETHOSTNAME:       {Kind: Sethostname},
+		// open_tree without OPEN_TREE_CLONE is an O_PATH open any user may make; with it
+		// the kernel itself answers EPERM to an unprivileged caller (fs/namespace.c).
+		unix.SYS_OPEN_TREE:      plain(atEmptyFlags(0, 1, 2)),
+		unix.SYS_OPEN_TREE_ATTR: plain(atEmptyFlags(0, 1, 2)), // Linux 6.15: open_tree + attr, size
+		// file_getattr/file_setattr(dfd, filename, ufattr, usize, at_flags), Linux 6.17.
+		unix.SYS_FILE_GETATTR:  plain(atEmptyFlags(0, 1, 4)),
+		unix.SYS_FILE_SETATTR:  plain(atEmptyFlags(0, 1, 4)),
+		unix.SYS_ACCT:          plain(path(0)),
+		unix.SYS_SWAPON:        plain(path(0)),
+		unix.SYS_SWAPOFF:       plain(path(0)),
+		unix.SYS_QUOTACTL:      plain(path(1)),
+		unix.SYS_MOUNT:         {Kind: Mount},
+		unix.SYS_UMOUNT2:       {Kind: Mount},
+		unix.SYS_PIVOT_ROOT:    {Kind: Mount},
+		unix.SYS_MOVE_MOUNT:    {Kind: Mount},
+		unix.SYS_FSOPEN:        {Kind: Mount},
+		unix.SYS_FSCONFIG:      {Kind: Mount},
+		unix.SYS_FSMOUNT:       {Kind: Mount},
+		unix.SYS_FSPICK:        {Kind: Mount},
+		unix.SYS_MOUNT_SETATTR: {Kind: Mount},
+		unix.SYS_BIND:          {Kind: SocketAddr},
+		unix.SYS_CONNECT:       {Kind: SocketAddr},
+		unix.SYS_SENDTO:        {Kind: SendtoAddr},
+		unix.SYS_SENDMSG:       {Kind: SendmsgAddr},
+		unix.SYS_GETSOCKNAME:   {Kind: SockNameOut},
+		unix.SYS_GETPEERNAME:   {Kind: SockNameOut},
+		unix.SYS_ACCEPT:        {Kind: SockNameOut},
+		unix.SYS_ACCEPT4:       {Kind: SockNameOut},
+		unix.SYS_RECVFROM:      {Kind: SockNameOut},
+		unix.SYS_RECVMSG:       {Kind: RecvmsgOut},
+		unix.SYS_UNAME:         {Kind: Uname},
+		unix.SYS_SETHOSTNAME:   {Kind: Sethostname},
+
+		// lookup_dcookie writes a host path into the caller's buffer (it needed
+		// CAP_SYS_ADMIN, and Linux 6.8 removed it: ENOSYS is the kernel's own answer now).
+		unix.SYS_LOOKUP_DCOOKIE: {Kind: Unsupported},
+		// io_uring carries paths (IORING_OP_OPENAT, STATX, RENAMEAT, UNLINKAT, MKDIRAT,
+		// SYMLINKAT, LINKAT, *XATTR) inside ring memory the kernel reads asynchronously,
+		// without any syscall stop (with IORING_SETUP_SQPOLL not even io_uring_enter):
+		// ptrace cannot translate them. Refusing the ring's creation with ENOSYS, what a
+		// kernel built without io_uring answers, makes its users (liburing, tokio, qemu)
+		// fall back to plain syscalls, which are translated.
+		unix.SYS_IO_URING_SETUP: {Kind: Unsupported},
 	}
 }
 

@@ -23,8 +23,19 @@ func TestRows(t *testing.T) {
 				t.Errorf("%s: path argument %d listed twice", e.Name, p.Path)
 			}
 			seen[p.Path] = true
+			if p.Path < 0 || p.Path == p.Dirfd || p.Path == p.Flags || p.Dirfd >= 0 && p.Dirfd == p.Flags {
+				t.Errorf("%s: path %d, dirfd %d and flags %d must be distinct arguments", e.Name, p.Path, p.Dirfd, p.Flags)
+			}
+			if p.EmptyOK && p.Flags < 0 {
+				t.Errorf("%s: EmptyOK needs a flags argument to hold AT_EMPTY_PATH", e.Name)
+			}
 			if (p.Follow == NoFollowIfFlag || p.Follow == FollowIfFlag || p.Follow == OpenFlags) && p.Flags < 0 {
 				t.Errorf("%s: follow rule %d needs a flags argument", e.Name, p.Follow)
+			}
+		}
+		for _, p := range e.Paths {
+			if p.Dirfd >= 0 && seen[p.Dirfd] || p.Flags >= 0 && seen[p.Flags] {
+				t.Errorf("%s: a dirfd or flags argument is another path argument", e.Name)
 			}
 		}
 		if e.Kind == Plain && len(e.Paths) == 0 {
