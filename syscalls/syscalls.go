@@ -106,6 +106,11 @@ func NeedsExit(e *Entry) bool {
 	return false
 }
 
+// names (zsysnames_<arch>.go) lists every syscall of each architecture, regenerated
+// from golang.org/x/sys's zsysnum files when go.mod moves x/sys
+// (TestNamesMatchXSys fails until then).
+//go:generate sh gen_names.sh
+
 // Name returns the syscall's name for logs, or "syscall_NR".
 func Name(nr int) string {
 	if n, ok := names[nr]; ok {
