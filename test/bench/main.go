@@ -1,6 +1,8 @@
 // Command bench compares groot with native runs, PRoot and bubblewrap on the same
-// workloads in one run, and writes the table to BENCHMARKS.md: `make bench` (as root:
-// native runs use chroot, the sandboxes run as the unprivileged user groot-test).
+// workloads in one run, and writes the table to BENCHMARKS.md: `make bench`. As root (as
+// CI runs it) native runs use chroot and the sandboxes run as the unprivileged user
+// groot-test; otherwise native runs use `unshare -r chroot` and everything runs as the
+// caller.
 package main
 
 import (
@@ -9,8 +11,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
@@ -19,6 +21,7 @@ import (
 	"time"
 
 	"github.com/groot-sandbox/groot/test/fixtures"
+	"github.com/groot-sandbox/groot/test/harness"
 )
 
 type workload struct {
@@ -40,11 +43,21 @@ type tool struct {
 	name   string
 	argv   func(rootfs string, w workload) []string
 	env    []string
-	asRoot bool
+	native bool // runs as the caller (root), not as the test user
 	groot  bool
 }
 
-func toolsFor(groot string) []tool {
+// nativeChroot is how a command runs in the rootfs without a sandbox: chroot as root;
+// an unprivileged caller gets chroot's privilege in a user namespace of its own.
+func nativeChroot(root bool) []string {
+	if root {
+		return []string{"chroot"}
+	}
+	return []string{"unshare", "-r", "chroot"}
+}
+
+func toolsFor(groot string, root bool) []tool {
+	chroot := nativeChroot(root)
 	sh := func(w workload) []string {
 		if w.name == "true" {
 			return []string{"/bin/true"}
@@ -52,7 +65,9 @@ func toolsFor(groot string) []tool {
 		return []string{"/bin/sh", "-c", w.script}
 	}
 	return []tool{
-		{name: "native", asRoot: true, argv: func(r string, w workload) []string { return append([]string{"chroot", r}, sh(w)...) }},
+		{name: "native", native: true, argv: func(r string, w workload) []string {
+			return append(append(append([]string{}, chroot...), r), sh(w)...)
+		}},
 		{name: "groot-ptrace", groot: true, argv: func(r string, w workload) []string {
 			return append([]string{groot, "--mode", "ptrace", "-r", r}, sh(w)...)
 		}},
@@ -70,8 +85,13 @@ func toolsFor(groot string) []tool {
 }
 
 type sample struct {
-	wall   time.Duration
-	rssKiB int
+	wall time.Duration
+	// ownKiB is groot's own peak RSS: groot writes getrusage(RUSAGE_SELF).ru_maxrss to
+	// $GROOT_RUSAGE_FILE at exit. ru_maxrss from wait4 cannot give it: the kernel fills
+	// a reaped child's rusage as getrusage(RUSAGE_BOTH) (kernel/exit.c,
+	// wait_task_zombie), the maximum over groot and every descendant reaped below it,
+	// i.e. the guest too (cc1 during make).
+	ownKiB int64
 	out    string
 	err    error
 }
@@ -82,27 +102,37 @@ func main() {
 	toolList := flag.String("tools", "", "comma-separated tools (default: all)")
 	outPath := flag.String("out", filepath.Join(fixtures.RepoRoot(), "BENCHMARKS.md"), "where to write the table")
 	flag.Parse()
-	if os.Getuid() != 0 {
-		fatal("run as root: native runs use chroot and the Debian fixture needs debootstrap")
+	if *runs < 1 {
+		fatal("-runs %d: at least one timed run", *runs)
 	}
-	u, err := user.Lookup("groot-test")
+	root := os.Getuid() == 0
+	// The test user (created when missing) as root, else the caller.
+	uid, gid, err := harness.User()
 	if err != nil {
-		fatal("user groot-test: %v (bash .ci/run creates it)", err)
+		fatal("%v", err)
 	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
+	// The same cache as the Debian tier of the tests.
 	rootfs, err := fixtures.Debian(filepath.Join(fixtures.RepoRoot(), "test", ".cache"))
 	if err != nil {
 		fatal("%v", err)
 	}
-	if err := fixtures.Chown(rootfs, uid, gid); err != nil {
-		fatal("%v", err)
+	if root {
+		// Owned by the test user, as if that user had unpacked it; /proj must be
+		// writable by the make workload of every tool (native runs leave root-owned
+		// objects behind, which the next make clean removes: /proj is the user's).
+		if err := fixtures.Chown(rootfs, uid, gid); err != nil {
+			fatal("chown %s: %v", rootfs, err)
+		}
 	}
-	groot := filepath.Join(fixtures.RepoRoot(), "bin", "groot")
+	// bin/groot is what make bench builds; $GROOT_BIN names another (as the tests do).
+	groot := os.Getenv("GROOT_BIN")
+	if groot == "" {
+		groot = filepath.Join(fixtures.RepoRoot(), "bin", "groot")
+	}
 	if _, err := os.Stat(groot); err != nil {
 		fatal("%s: %v (make build)", groot, err)
 	}
-	tools := filter(toolsFor(groot), *toolList, func(t tool) string { return t.name })
+	tools := filter(toolsFor(groot, root), *toolList, func(t tool) string { return t.name })
 	wls := filter(workloads, *only, func(w workload) string { return w.name })
 	rssFile := filepath.Join(os.TempDir(), "groot-bench-rss")
 
@@ -122,7 +152,7 @@ func main() {
 		}
 		fmt.Fprintln(os.Stderr)
 	}
-	report := render(results, wls, tools, *runs)
+	report := render(results, wls, tools, *runs, root)
 	fmt.Print(report)
 	if err := os.WriteFile(*outPath, []byte(report), 0o644); err != nil {
 		fatal("%v", err)
@@ -130,7 +160,13 @@ func main() {
 }
 
 func runOnce(t tool, rootfs string, w workload, uid, gid int, rssFile string) sample {
-	argv := t.argv(rootfs, w)
+	// Every tool starts from a forking sh rather than straight from this process: Go
+	// starts children with CLONE_VM|CLONE_VFORK, and execve records the mm it leaves
+	// (here the benchmark's own, ~9 MiB) in the process's ru_maxrss (fs/exec.c,
+	// exec_mmap), which would hide groot's own peak under ours. sh's fork gives the
+	// tool a fresh signal struct and a copy of sh's small mm. "; exit $?" keeps sh from
+	// exec'ing the last command in place. Every tool pays the same fork+exec of sh.
+	argv := append([]string{"/bin/sh", "-c", `"$@"; exit $?`, "launch"}, t.argv(rootfs, w)...)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = "/"
 	cmd.Env = append([]string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/tmp", "LANG=C"}, t.env...)
@@ -138,8 +174,12 @@ func runOnce(t tool, rootfs string, w workload, uid, gid int, rssFile string) sa
 		os.Remove(rssFile)
 		cmd.Env = append(cmd.Env, "GROOT_RUSAGE_FILE="+rssFile)
 	}
-	if !t.asRoot {
+	if !t.native && os.Getuid() == 0 {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	}
+	if w.name == "make" {
+		// A program left by the previous tool must not pass for this one's build.
+		os.Remove(filepath.Join(rootfs, "proj", "prog"))
 	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -151,14 +191,32 @@ func runOnce(t tool, rootfs string, w workload, uid, gid int, rssFile string) sa
 		if i := strings.IndexByte(msg, '\n'); i >= 0 {
 			msg = msg[:i]
 		}
-		s.err = fmt.Errorf("%v: %s", err, msg)
+		if msg != "" {
+			err = fmt.Errorf("%v: %s", err, msg)
+		}
+		s.err = err
+	} else if w.name == "make" {
+		// make -s prints nothing: check the program it built, outside the timing, so a
+		// build that only pretended to succeed is WRONG.
+		s.out += checkProg(rootfs)
 	}
 	if t.groot {
 		if b, err := os.ReadFile(rssFile); err == nil {
-			s.rssKiB, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+			s.ownKiB, _ = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
 		}
 	}
 	return s
+}
+
+// checkProg runs the /proj/prog the make workload built, natively, and returns "" when
+// it prints what the project computes, else what went wrong.
+func checkProg(rootfs string) string {
+	argv := append(nativeChroot(os.Getuid() == 0), rootfs, "/proj/prog")
+	out, err := exec.Command(argv[0], argv[1:]...).Output()
+	if got := strings.TrimSpace(string(out)); err != nil || got != fixtures.ProjectOutput() {
+		return fmt.Sprintf("[/proj/prog: %q, %v]", got, err)
+	}
+	return ""
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -167,77 +225,131 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-func render(results map[string]map[string][]sample, wls []workload, tools []tool, runs int) string {
+// outcome is one tool's result on one workload: its median when every run printed what
+// native printed, else why not.
+type outcome struct {
+	med    time.Duration
+	bad    string // "WRONG (...)" or "n/a (...)"; empty when timed
+	ownKiB int64  // groot's own peak RSS, the maximum over the timed runs
+}
+
+func summarize(ss []sample, t tool, natOut string, natOK bool) outcome {
+	var o outcome
+	for _, s := range ss {
+		o.ownKiB = max(o.ownKiB, s.ownKiB)
+	}
+	for _, s := range ss {
+		switch {
+		case s.err != nil && o.bad == "":
+			o.bad = "n/a (" + s.err.Error() + ")"
+		case !t.native && natOK && s.err == nil && s.out != natOut && o.bad == "":
+			o.bad = "WRONG (printed " + strconvQuote(s.out) + ", native " + strconvQuote(natOut) + ")"
+		}
+	}
+	if o.bad == "" {
+		o.med = median(walls(ss))
+	}
+	return o
+}
+
+// target is the goal a tool has on a workload and whether this run met it ("" when the
+// tool has none).
+func target(w workload, t tool, o outcome, all map[string]outcome) string {
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	nat, bw := all["native"], all["bwrap"]
+	verdict := func(goal string, ok, known bool) string {
+		switch {
+		case !known:
+			return goal + ": unknown"
+		case ok:
+			return goal + ": met"
+		}
+		return goal + ": MISSED"
+	}
+	timed := o.bad == ""
+	var goals []string
+	switch t.name {
+	case "groot-ptrace":
+		known := timed && nat.bad == "" && nat.med > 0
+		if w.name == "true" {
+			goals = append(goals, verdict("<= native + 12 ms", ms(o.med-nat.med) <= 12, known))
+		} else if w.target > 0 {
+			goals = append(goals, verdict(fmt.Sprintf("<= %.2fx native", w.target), known && float64(o.med) <= w.target*float64(nat.med), known))
+		}
+		if w.name == "make" {
+			goals = append(goals, verdict("own RSS < 40 MiB", o.ownKiB < 40*1024, o.ownKiB > 0))
+		}
+	case "groot-userns":
+		known := timed && bw.bad == "" && bw.med > 0
+		if w.name == "true" {
+			goals = append(goals, verdict("<= bwrap + 5 ms", ms(o.med-bw.med) <= 5, known))
+		} else {
+			goals = append(goals, verdict("<= 1.05x bwrap", known && float64(o.med) <= 1.05*float64(bw.med), known))
+		}
+	}
+	return strings.Join(goals, "; ")
+}
+
+func render(results map[string]map[string][]sample, wls []workload, tools []tool, runs int, root bool) string {
 	var b strings.Builder
 	b.WriteString("# Benchmarks\n\n")
-	b.WriteString("Written by `make bench` (test/bench). Every workload runs inside the Debian bookworm minbase\n")
-	b.WriteString("rootfs of the test fixtures; the tools are interleaved (A B C ... A B C ...), one warm-up\n")
-	fmt.Fprintf(&b, "each, then %d timed runs; the table shows the median wall time and its ratio to native.\n", runs)
-	b.WriteString("Native runs `chroot` as root; the sandboxes run as the unprivileged user groot-test. A run\n")
-	b.WriteString("whose output differs from native's (file count, byte count, exit status) is WRONG, not timed.\n")
-	b.WriteString("groot's peak RSS is groot's own (getrusage RUSAGE_SELF at exit), not the guest's.\n\n")
+	b.WriteString("Written by `make bench` (`go run ./test/bench`). Every workload runs inside the Debian\n")
+	b.WriteString("bookworm minbase rootfs of the test fixtures; the tools are interleaved (A B C ... A B C ...),\n")
+	fmt.Fprintf(&b, "one warm-up each, then %d timed runs; the table shows the median wall time and its ratio to\n", runs)
+	if root {
+		b.WriteString("native. Native runs `chroot` as root; the sandboxes run as the unprivileged user groot-test.\n")
+	} else {
+		b.WriteString("native. Native runs `unshare -r chroot`; everything runs as the (unprivileged) caller.\n")
+	}
+	b.WriteString("A tool whose output differs from native's in any run (file count, byte count, build output)\n")
+	b.WriteString("is WRONG and not timed; one that fails (non-zero exit) is n/a with the first line of its error.\n\n")
+	b.WriteString("*groot RSS* is the groot process's own peak resident set, the maximum over the timed runs:\n")
+	b.WriteString("getrusage(RUSAGE_SELF) ru_maxrss, which groot writes at exit to $GROOT_RUSAGE_FILE. It is\n")
+	b.WriteString("not the guest's: ru_maxrss from wait4 would be the maximum over groot and every process\n")
+	b.WriteString("reaped below it (the kernel reports a reaped child as RUSAGE_BOTH), cc1 included. Each tool\n")
+	b.WriteString("is started by `sh -c '\"$@\"; exit $?'` (the same small cost for all), so that groot's\n")
+	b.WriteString("ru_maxrss does not inherit the benchmark's own mm, which execve after Go's vfork would record.\n\n")
 	fmt.Fprintf(&b, "Machine: %s, %d cores, %s, kernel %s, %s; %s; %s.\n\n", cpuModel(), runtime.NumCPU(), memTotal(), kernel(), time.Now().UTC().Format("2006-01-02"), version("proot", "--version"), version("bwrap", "--version"))
-	b.WriteString("| workload | tool | median | vs native | groot peak RSS | target |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| workload | tool | median | vs native | groot RSS | target |\n|---|---|---|---|---|---|\n")
+	mib := func(kib int64) string {
+		if kib <= 0 {
+			return ""
+		}
+		return fmt.Sprintf("%.1f MiB", float64(kib)/1024)
+	}
 	for _, w := range wls {
 		nat := results[w.name]["native"]
-		var natMed time.Duration
+		natOK := len(nat) > 0 && nat[0].err == nil
 		natOut := ""
-		if len(nat) > 0 && nat[0].err == nil {
-			natMed, natOut = median(walls(nat)), nat[0].out
+		if natOK {
+			natOut = nat[0].out
+		}
+		all := map[string]outcome{}
+		for _, t := range tools {
+			if ss := results[w.name][t.name]; len(ss) > 0 {
+				all[t.name] = summarize(ss, t, natOut, natOK)
+			}
 		}
 		for _, t := range tools {
-			ss := results[w.name][t.name]
-			if len(ss) == 0 {
+			o, ok := all[t.name]
+			if !ok {
 				continue
 			}
-			cell := func() string {
-				for _, s := range ss {
-					if s.err != nil {
-						return "n/a (" + s.err.Error() + ")"
-					}
-					if natOut != "" && s.out != natOut || natOut == "" && s.out != "" && t.name != "native" {
-						return "WRONG (output " + strconvQuote(s.out) + ", native " + strconvQuote(natOut) + ")"
-					}
-				}
-				return ""
-			}()
-			med := median(walls(ss))
-			ratio, rss, target := "", "", ""
+			cell, ratio := o.bad, ""
 			if cell == "" {
-				cell = fmtDur(med)
-				if natMed > 0 && t.name != "native" {
-					ratio = fmt.Sprintf("%.2fx", float64(med)/float64(natMed))
+				cell = fmtDur(o.med)
+				if n := all["native"]; !t.native && n.bad == "" && n.med > 0 {
+					ratio = fmt.Sprintf("%.2fx", float64(o.med)/float64(n.med))
 					if w.name == "true" {
-						ratio += fmt.Sprintf(" (+%s)", fmtDur(med-natMed))
+						ratio += fmt.Sprintf(" (%+.1f ms)", float64(o.med-n.med)/float64(time.Millisecond))
 					}
 				}
 			}
+			own := ""
 			if t.groot {
-				max := 0
-				for _, s := range ss {
-					if s.rssKiB > max {
-						max = s.rssKiB
-					}
-				}
-				if max > 0 {
-					rss = fmt.Sprintf("%.1f MiB", float64(max)/1024)
-				}
+				own = mib(o.ownKiB)
 			}
-			switch {
-			case t.name == "groot-ptrace" && w.target > 0:
-				target = fmt.Sprintf("<= %.2fx", w.target)
-			case t.name == "groot-ptrace" && w.name == "true":
-				target = "<= native + 12 ms"
-			case t.name == "groot-userns":
-				target = "within 5% of bwrap"
-				if w.name == "true" {
-					target = "<= bwrap + 5 ms"
-				}
-			}
-			if t.name == "groot-ptrace" && w.name == "make" {
-				target += ", RSS < 40 MiB"
-			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", w.name, t.name, cell, ratio, rss, target)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", w.name, t.name, cell, ratio, own, target(w, t, o, all))
 		}
 	}
 	return b.String()
@@ -306,18 +418,26 @@ func kernel() string {
 	return strings.TrimSpace(string(data))
 }
 
+// version names a tool and the first version number its --version prints, plus PRoot's
+// accelerator line (whether its seccomp filter is built in changes its speed a lot).
 func version(cmd, flag string) string {
 	out, err := exec.Command(cmd, flag).CombinedOutput()
-	if err != nil {
+	if err != nil && len(out) == 0 {
 		return cmd + " (not installed)"
 	}
+	v := cmd
+	if m := versionNumber.FindString(string(out)); m != "" {
+		v += " " + m
+	}
 	for _, l := range strings.Split(string(out), "\n") {
-		if strings.Contains(strings.ToLower(l), "v") && strings.TrimSpace(l) != "" && !strings.HasPrefix(strings.TrimSpace(l), "_") {
-			return cmd + " " + strings.TrimSpace(l)
+		if strings.HasPrefix(l, "built-in accelerators:") {
+			v += " (" + strings.TrimSpace(l) + ")"
 		}
 	}
-	return cmd
+	return v
 }
+
+var versionNumber = regexp.MustCompile(`[0-9]+\.[0-9]+(\.[0-9]+)?`)
 
 func fatal(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
