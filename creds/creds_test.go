@@ -18,7 +18,9 @@ type op struct {
 	a    [3]uint32
 }
 
-func (o op) String() string { return fmt.Sprintf("%s(%d,%d,%d)", o.name, int32(o.a[0]), int32(o.a[1]), int32(o.a[2])) }
+func (o op) String() string {
+	return fmt.Sprintf("%s(%d,%d,%d)", o.name, int32(o.a[0]), int32(o.a[1]), int32(o.a[2]))
+}
 
 const k = Keep
 
