@@ -30,6 +30,9 @@ type Config struct {
 	// Fake identity (-0, -i UID:GID). ChangeID is false when no fake identity is asked for.
 	ChangeID bool
 	UID, GID int
+	// FakeDB is the file that keeps fake ownership between runs (--fake-db); "" keeps it
+	// for the run only.
+	FakeDB string
 
 	KernelRelease string // -k; empty when not set
 	Verbose       int    // -v

@@ -131,6 +131,78 @@ var specs = map[string]spec{
 	"utimes":    {Plain, "path, times", true},
 	"futimesat": {Plain, "dfd, path, times", true},
 	"uselib":    {Plain, "path", true},
+
+	// Traced only under fake root (-0, -i): no paths.
+	"fstat":     {Plain, "fd, statbuf", false},
+	"fchown":    {Plain, "fd, uid, gid", false},
+	"fchmod":    {Plain, "fd, mode", false},
+	"getuid":    {Plain, "", false},
+	"geteuid":   {Plain, "", false},
+	"getgid":    {Plain, "", false},
+	"getegid":   {Plain, "", false},
+	"getresuid": {Plain, "ruid, euid, suid", false},
+	"getresgid": {Plain, "rgid, egid, sgid", false},
+	"getgroups": {Plain, "size, list", false},
+	"setuid":    {Plain, "uid", false},
+	"setgid":    {Plain, "gid", false},
+	"setreuid":  {Plain, "ruid, euid", false},
+	"setregid":  {Plain, "rgid, egid", false},
+	"setresuid": {Plain, "ruid, euid, suid", false},
+	"setresgid": {Plain, "rgid, egid, sgid", false},
+	"setfsuid":  {Plain, "uid", false},
+	"setfsgid":  {Plain, "gid", false},
+	"setgroups": {Plain, "size, list", false},
+	"prctl":     {Plain, "option, arg2, arg3, arg4, arg5", false},
+}
+
+// fakeSpecs is fake root's operation on each syscall and the prototype argument (in
+// specs) it reads first; "" for none (FakeArg -1) or, for FakeID and FakePrctl, the first.
+var fakeSpecs = map[string]struct {
+	op  Fake
+	arg string
+}{
+	"newfstatat": {FakeStat, "statbuf"}, "stat": {FakeStat, "buf"}, "lstat": {FakeStat, "buf"}, "fstat": {FakeStat, "statbuf"},
+	"statx":    {FakeStatx, "buf"},
+	"fchownat": {FakeChown, "uid"}, "chown": {FakeChown, "uid"}, "lchown": {FakeChown, "uid"}, "fchown": {FakeChown, "uid"},
+	"fchmodat": {FakeChmod, "mode"}, "fchmodat2": {FakeChmod, "mode"}, "chmod": {FakeChmod, "mode"}, "fchmod": {FakeChmod, "mode"},
+	"mknodat": {FakeMknod, "mode"}, "mknod": {FakeMknod, "mode"},
+	"faccessat": {FakeAccess, "mode"}, "faccessat2": {FakeAccess, "mode"}, "access": {FakeAccess, "mode"},
+	"unlinkat": {FakeUnlink, "removedir"}, "unlink": {FakeUnlink, ""}, "rmdir": {FakeUnlink, ""},
+	"renameat": {FakeRename, ""}, "renameat2": {FakeRename, "renameflags"}, "rename": {FakeRename, ""},
+	"getuid": {FakeID, ""}, "geteuid": {FakeID, ""}, "getgid": {FakeID, ""}, "getegid": {FakeID, ""},
+	"getresuid": {FakeID, ""}, "getresgid": {FakeID, ""}, "getgroups": {FakeID, ""}, "setuid": {FakeID, ""},
+	"setgid": {FakeID, ""}, "setreuid": {FakeID, ""}, "setregid": {FakeID, ""}, "setresuid": {FakeID, ""},
+	"setresgid": {FakeID, ""}, "setfsuid": {FakeID, ""}, "setfsgid": {FakeID, ""}, "setgroups": {FakeID, ""},
+	"prctl": {FakePrctl, ""},
+}
+
+// TestFakeRowsMatchPrototypes checks each row's fake-root operation and argument against
+// fakeSpecs and the prototype, and that no other row has one.
+func TestFakeRowsMatchPrototypes(t *testing.T) {
+	for _, nr := range Numbers() {
+		e := Lookup(nr)
+		fs, ok := fakeSpecs[e.Name]
+		if !ok {
+			if e.Fake != FakeNone {
+				t.Errorf("%s: fake-root operation %d but none in fakeSpecs", e.Name, e.Fake)
+			}
+			continue
+		}
+		want := -1
+		if fs.op == FakeID || fs.op == FakePrctl {
+			want = 0
+		}
+		if fs.arg != "" {
+			for i, a := range strings.Split(specs[e.Name].proto, ", ") {
+				if a == fs.arg {
+					want = i
+				}
+			}
+		}
+		if e.Fake != fs.op || e.FakeArg != want {
+			t.Errorf("%s: fake %d arg %d, want %d arg %d (%q in %q)", e.Name, e.Fake, e.FakeArg, fs.op, want, fs.arg, specs[e.Name].proto)
+		}
+	}
 }
 
 // noPath are syscalls whose names look path-related (see pathish) but that take no
@@ -276,6 +348,9 @@ func TestEveryPathishSyscallDecided(t *testing.T) {
 		}
 		_, s := specs[n]
 		_, np := noPath[n]
+		if _, f := fakeSpecs[n]; f && np && !strings.Contains(specs[n].proto, "path") {
+			continue // no path, traced for fake root only
+		}
 		if s == np {
 			t.Errorf("%s: needs exactly one decision (spec'd: %v, in noPath: %v)", n, s, np)
 		}

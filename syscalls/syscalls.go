@@ -53,12 +53,36 @@ const (
 	Unsupported             // a path-bearing syscall groot does not translate: fail with ENOSYS
 )
 
+// Fake says what fake root (-0, -i) does with a syscall, on top of its Kind. A row with
+// a Fake operation and neither paths nor a Kind of its own (fstat, fchown, getuid, ...)
+// is traced only under fake root (FakeOnly).
+type Fake uint8
+
+const (
+	FakeNone   Fake = iota
+	FakeStat        // struct stat at FakeArg, filled by the kernel: fake owner, mode, rdev on exit
+	FakeStatx       // struct statx at FakeArg, likewise
+	FakeChown       // uid, gid at FakeArg, FakeArg+1: recorded in the ownership table, the call skipped
+	FakeChmod       // mode at FakeArg (flags at FakeArg+1 for fchmodat2): applied by the tracer, a refusal recorded
+	FakeMknod       // mode, dev at FakeArg, FakeArg+1: a device node becomes a placeholder file
+	FakeAccess      // mode at FakeArg (flags at FakeArg+1 for faccessat2): answered as root would answer
+	FakeUnlink      // removes a name (flags at FakeArg for unlinkat, -1 if none): the table forgets a removed inode
+	FakeRename      // renames (flags at FakeArg for renameat2, -1 if none): the table follows
+	FakeID          // the getuid and setuid families, getgroups, setgroups: emulated
+	FakePrctl       // prctl: PR_GET_NO_NEW_PRIVS answers 0 (the seccomp filter needs the flag set)
+)
+
 // Entry is one row of a syscall table.
 type Entry struct {
-	Name  string
-	Kind  Kind
-	Paths []PathArg
+	Name    string
+	Kind    Kind
+	Paths   []PathArg
+	Fake    Fake
+	FakeArg int // the argument Fake reads first (see each Fake value)
 }
+
+// FakeOnly reports whether the row matters only under fake root.
+func (e *Entry) FakeOnly() bool { return e.Kind == Plain && len(e.Paths) == 0 }
 
 // Lookup returns the row for syscall number nr on this architecture (GOARCH), or nil when
 // the syscall carries no path and needs no handling.
@@ -147,6 +171,15 @@ func atEmptyFlags(dirfd, p, flags int) PathArg {
 
 func plain(args ...PathArg) Entry { return Entry{Kind: Plain, Paths: args} }
 
+// fake adds fake root's operation to a row.
+func fake(e Entry, f Fake, arg int) Entry {
+	e.Fake, e.FakeArg = f, arg
+	return e
+}
+
+// fakeOnly is a row without paths that only fake root traces.
+func fakeOnly(f Fake, arg int) Entry { return Entry{Kind: Plain, Fake: f, FakeArg: arg} }
+
 // Syscalls that touch paths yet deliberately have no row (the guest's call reaches the
 // kernel untouched):
 //   - open_by_handle_at, fanotify's event fds, quotactl_fd, kexec_file_load, finit_module:
@@ -166,11 +199,11 @@ func commonRows() map[int]Entry {
 	return map[int]Entry{
 		unix.SYS_OPENAT:            {Kind: Plain, Paths: []PathArg{{Path: 1, Dirfd: 0, Flags: 2, Follow: OpenFlags}}},
 		unix.SYS_OPENAT2:           {Kind: Plain, Paths: []PathArg{{Path: 1, Dirfd: 0, Flags: 2, Follow: Openat2How}}},
-		unix.SYS_NEWFSTATAT:        plain(atEmptyFlags(0, 1, 3)),
-		unix.SYS_STATX:             plain(atEmptyFlags(0, 1, 2)),
+		unix.SYS_NEWFSTATAT:        fake(plain(atEmptyFlags(0, 1, 3)), FakeStat, 2),
+		unix.SYS_STATX:             fake(plain(atEmptyFlags(0, 1, 2)), FakeStatx, 4),
 		unix.SYS_STATFS:            plain(path(0)),
-		unix.SYS_FACCESSAT:         plain(at(0, 1)),
-		unix.SYS_FACCESSAT2:        plain(atEmptyFlags(0, 1, 3)),
+		unix.SYS_FACCESSAT:         fake(plain(at(0, 1)), FakeAccess, 2),
+		unix.SYS_FACCESSAT2:        fake(plain(atEmptyFlags(0, 1, 3)), FakeAccess, 2),
 		unix.SYS_READLINKAT:        {Kind: Readlink, Paths: []PathArg{lat(0, 1)}},
 		unix.SYS_EXECVE:            {Kind: Execve, Paths: []PathArg{path(0)}},
 		unix.SYS_EXECVEAT:          {Kind: Execve, Paths: []PathArg{atEmptyFlags(0, 1, 4)}},
@@ -179,15 +212,15 @@ func commonRows() map[int]Entry {
 		unix.SYS_GETCWD:            {Kind: Getcwd},
 		unix.SYS_CHROOT:            {Kind: Chroot, Paths: []PathArg{path(0)}},
 		unix.SYS_MKDIRAT:           plain(lat(0, 1)),
-		unix.SYS_MKNODAT:           plain(lat(0, 1)),
-		unix.SYS_UNLINKAT:          plain(lat(0, 1)),
-		unix.SYS_RENAMEAT:          plain(lat(0, 1), lat(2, 3)),
-		unix.SYS_RENAMEAT2:         plain(lat(0, 1), lat(2, 3)),
+		unix.SYS_MKNODAT:           fake(plain(lat(0, 1)), FakeMknod, 2),
+		unix.SYS_UNLINKAT:          fake(plain(lat(0, 1)), FakeUnlink, 2),
+		unix.SYS_RENAMEAT:          fake(plain(lat(0, 1), lat(2, 3)), FakeRename, -1),
+		unix.SYS_RENAMEAT2:         fake(plain(lat(0, 1), lat(2, 3)), FakeRename, 4),
 		unix.SYS_LINKAT:            plain(PathArg{Path: 1, Dirfd: 0, Flags: 4, Follow: FollowIfFlag, EmptyOK: true}, lat(2, 3)),
 		unix.SYS_SYMLINKAT:         {Kind: Symlink, Paths: []PathArg{lat(1, 2)}},
-		unix.SYS_FCHMODAT:          plain(at(0, 1)),
-		unix.SYS_FCHMODAT2:         plain(atEmptyFlags(0, 1, 3)),
-		unix.SYS_FCHOWNAT:          plain(atEmptyFlags(0, 1, 4)),
+		unix.SYS_FCHMODAT:          fake(plain(at(0, 1)), FakeChmod, 2),
+		unix.SYS_FCHMODAT2:         fake(plain(atEmptyFlags(0, 1, 3)), FakeChmod, 2),
+		unix.SYS_FCHOWNAT:          fake(plain(atEmptyFlags(0, 1, 4)), FakeChown, 2),
 		unix.SYS_TRUNCATE:          plain(path(0)),
 		unix.SYS_UTIMENSAT:         plain(atEmptyFlags(0, 1, 3)),
 		unix.SYS_SETXATTR:          plain(path(0)),
@@ -248,6 +281,28 @@ func commonRows() map[int]Entry {
 		// kernel built without io_uring answers, makes its users (liburing, tokio, qemu)
 		// fall back to plain syscalls, which are translated.
 		unix.SYS_IO_URING_SETUP: {Kind: Unsupported},
+
+		// Fake root only: fd-based ownership calls and identities (include/linux/syscalls.h).
+		unix.SYS_FSTAT:     fakeOnly(FakeStat, 1),
+		unix.SYS_FCHOWN:    fakeOnly(FakeChown, 1),
+		unix.SYS_FCHMOD:    fakeOnly(FakeChmod, 1),
+		unix.SYS_GETUID:    fakeOnly(FakeID, 0),
+		unix.SYS_GETEUID:   fakeOnly(FakeID, 0),
+		unix.SYS_GETGID:    fakeOnly(FakeID, 0),
+		unix.SYS_GETEGID:   fakeOnly(FakeID, 0),
+		unix.SYS_GETRESUID: fakeOnly(FakeID, 0),
+		unix.SYS_GETRESGID: fakeOnly(FakeID, 0),
+		unix.SYS_GETGROUPS: fakeOnly(FakeID, 0),
+		unix.SYS_SETUID:    fakeOnly(FakeID, 0),
+		unix.SYS_SETGID:    fakeOnly(FakeID, 0),
+		unix.SYS_SETREUID:  fakeOnly(FakeID, 0),
+		unix.SYS_SETREGID:  fakeOnly(FakeID, 0),
+		unix.SYS_SETRESUID: fakeOnly(FakeID, 0),
+		unix.SYS_SETRESGID: fakeOnly(FakeID, 0),
+		unix.SYS_SETFSUID:  fakeOnly(FakeID, 0),
+		unix.SYS_SETFSGID:  fakeOnly(FakeID, 0),
+		unix.SYS_SETGROUPS: fakeOnly(FakeID, 0),
+		unix.SYS_PRCTL:     fakeOnly(FakePrctl, 0),
 	}
 }
 

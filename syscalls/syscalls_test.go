@@ -38,8 +38,16 @@ func TestRows(t *testing.T) {
 				t.Errorf("%s: a dirfd or flags argument is another path argument", e.Name)
 			}
 		}
-		if e.Kind == Plain && len(e.Paths) == 0 {
-			t.Errorf("%s: a plain row without a path argument", e.Name)
+		if e.Kind == Plain && len(e.Paths) == 0 && e.Fake == FakeNone {
+			t.Errorf("%s: a plain row without a path argument or a fake-root operation", e.Name)
+		}
+		if e.Fake != FakeNone && (e.FakeArg < -1 || e.FakeArg > 5 || e.FakeArg == -1 && e.Fake != FakeUnlink && e.Fake != FakeRename) {
+			t.Errorf("%s: fake-root argument %d out of range", e.Name, e.FakeArg)
+		}
+		for _, p := range e.Paths {
+			if e.Fake != FakeNone && e.Fake != FakeID && e.FakeArg == p.Path {
+				t.Errorf("%s: fake-root argument %d is a path argument", e.Name, e.FakeArg)
+			}
 		}
 	}
 }

@@ -145,20 +145,24 @@ func ptrace(req int, pid int, addr, data uintptr) error {
 func (tr *tracer) adopt(tid int) *tracee {
 	tgid, ppid := procIDs(tid)
 	t := tr.newTracee(tid, nil, nil)
-	if leader := tr.tasks[tgid]; tgid != tid && leader != nil && leader.proc != nil {
-		t.proc, t.fs = leader.proc, leader.fs
+	src := tr.tasks[tgid]
+	if tgid != tid && src != nil && src.proc != nil {
+		t.proc, t.fs = src.proc, src.fs
 	} else {
-		parent := tr.tasks[ppid]
-		if parent == nil || parent.proc == nil {
-			parent = tr.tasks[tr.root]
+		src = tr.tasks[ppid]
+		if src == nil || src.proc == nil {
+			src = tr.tasks[tr.root]
 		}
 		p, fs := process{tgid: tid}, fsState{cwd: "/"}
-		if parent != nil && parent.proc != nil {
-			p = *parent.proc
+		if src != nil && src.proc != nil {
+			p = *src.proc
 			p.tgid = tid
-			fs = *parent.fs
+			fs = *src.fs
 		}
 		t.proc, t.fs = &p, &fs
+	}
+	if src != nil && src.creds != nil {
+		t.creds = src.creds.Clone()
 	}
 	t.attached = true
 	if tr.rootDone && tr.cfg.KillOnExit {
@@ -215,6 +219,11 @@ func (tr *tracer) cloned(parent *tracee, event int) {
 		fs := *parent.fs
 		child.fs = &fs
 	}
+	if parent.creds != nil && child.creds == nil {
+		// Every task has its own credentials, copied at clone (kernel/cred.c
+		// copy_creds); an adopted child got its copy already and may have changed it.
+		child.creds = parent.creds.Clone()
+	}
 	child.attached = true
 }
 
@@ -253,6 +262,9 @@ func (tr *tracer) execed(t *tracee) *tracee {
 		t.proc.exe = plan.Guest
 		t.proc.exeHost = plan.Host
 		t.execed = true
+		if tr.fake != nil {
+			tr.fakeExec(t, plan.Host)
+		}
 	}
 	return t
 }

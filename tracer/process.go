@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/groot-sandbox/groot/binfmt"
+	"github.com/groot-sandbox/groot/creds"
 	"golang.org/x/sys/unix"
 )
 
@@ -70,6 +71,18 @@ type tracee struct {
 	groupStop  bool // in a group-stop (PTRACE_LISTEN'ed)
 	pathBuf    []byte
 	resolveBuf []byte
+
+	// The path arguments of the current syscall as the kernel gets them (host paths, or
+	// the guest's own relative string), for fake root's own file operations.
+	argHost    [2]string
+	argSet     [2]bool // false: a NULL pointer
+	argFollow  [2]bool
+	lastPath   string // resolveArgBase's last string read, and whether it read one
+	lastPathOK bool
+	lastFollow bool
+
+	creds  *creds.Set // fake root: the task's emulated identities (nil without -0/-i)
+	fakeSt fakeState
 }
 
 // Readlink answers pathmap's questions about /proc magic links as this tracee would see

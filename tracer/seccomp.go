@@ -63,12 +63,26 @@ func probeSeccomp() error {
 	return nil
 }
 
+// filterSpec is what the filter must stop on besides the path-bearing syscalls.
+type filterSpec struct {
+	uname bool // -k, --hostname: uname and sethostname
+	fake  bool // -0, -i: the fake-root rows, and stat calls with AT_EMPTY_PATH
+}
+
+func (s filterSpec) String() string {
+	return "uname=" + strconv.FormatBool(s.uname) + ",fake=" + strconv.FormatBool(s.fake)
+}
+
+func parseFilterSpec(v string) filterSpec {
+	return filterSpec{uname: strings.Contains(v, "uname=true"), fake: strings.Contains(v, "fake=true")}
+}
+
 // tracedSyscalls lists, sorted, the syscall numbers the filter must stop on.
-func tracedSyscalls(withUname bool) []uint32 {
+func tracedSyscalls(spec filterSpec) []uint32 {
 	var nrs []uint32
 	for nr := 0; nr < 1024; nr++ {
 		e := syscalls.Lookup(nr)
-		if e == nil || (e.Kind == syscalls.Uname || e.Kind == syscalls.Sethostname) && !withUname {
+		if e == nil || (e.Kind == syscalls.Uname || e.Kind == syscalls.Sethostname) && !spec.uname || e.FakeOnly() && !spec.fake {
 			continue
 		}
 		nrs = append(nrs, uint32(nr))
@@ -105,7 +119,10 @@ func (p *bpf) jump(code uint16, k uint32, jt, jf uint8) {
 // only the native syscall table; an i386 int 0x80 or x32 call would pass guest paths
 // untranslated), traced numbers -> TRACE, anything else -> ALLOW. The numbers are found
 // by a binary search so that untraced syscalls pay a few BPF instructions, not a scan.
-func buildFilter(nrs []uint32) bpf {
+//
+// With emptyPathFast, newfstatat and statx with AT_EMPTY_PATH are let through (see
+// emptyPathFlagsArg); fake root must see them to fix their results.
+func buildFilter(nrs []uint32, emptyPathFast bool) bpf {
 	var p bpf
 	const (
 		ld  = unix.BPF_LD | unix.BPF_W | unix.BPF_ABS
@@ -127,7 +144,7 @@ func buildFilter(nrs []uint32) bpf {
 		if len(nrs) <= 3 {
 			for _, nr := range nrs {
 				name := syscalls.Name(int(nr))
-				if arg, ok := emptyPathFlagsArg(name); ok {
+				if arg, ok := emptyPathFlagsArg(name); ok && emptyPathFast {
 					p.jump(jeq, nr, 0, 4)
 					p.stmt(ld, offArgs+8*uint32(arg))
 					p.jump(jst, unix.AT_EMPTY_PATH, 0, 1)
@@ -165,7 +182,8 @@ func init() {
 		if spec == "" {
 			return nil
 		}
-		prog := buildFilter(tracedSyscalls(spec == "uname"))
+		fs := parseFilterSpec(spec)
+		prog := buildFilter(tracedSyscalls(fs), !fs.fake)
 		if len(prog) > 4096 {
 			return fmt.Errorf("seccomp filter too long (%d instructions)", len(prog))
 		}

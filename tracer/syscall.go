@@ -41,23 +41,29 @@ func (tr *tracer) enter(t *tracee) bool {
 	if tr.verbose >= 3 {
 		tr.logf(3, "pid %d: %s(%#x, %#x, %#x, %#x)", t.tid, syscalls.Name(nr), t.regs.arg(0), t.regs.arg(1), t.regs.arg(2), t.regs.arg(3))
 	}
-	if e == nil {
+	if e == nil || e.FakeOnly() && tr.fake == nil {
 		return false
 	}
-	if err := tr.translate(t, e); err != nil {
+	t.fakeSt.exit = fakeExitNone
+	err := tr.translate(t, e)
+	if err == nil && tr.fake != nil && e.Fake != syscalls.FakeNone && !t.skipped {
+		err = tr.fakeEnter(t, e)
+	}
+	if err != nil {
 		var errno unix.Errno
 		if !errors.As(err, &errno) {
 			errno = unix.EINVAL
 		}
 		tr.logf(2, "pid %d: %s: %v", t.tid, e.Name, err)
 		t.skip(-int64(errno))
+		t.fakeSt.exit = fakeExitNone
 	}
 	if t.modified || t.skipped {
 		if err := setRegs(t.tid, &t.regs); err != nil && !isGone(err) {
 			tr.invariant(t, "write registers at %s entry: %v", e.Name, err)
 		}
 	}
-	return t.modified || t.exit != exitNone
+	return t.modified || t.exit != exitNone || t.fakeSt.exit != fakeExitNone
 }
 
 // skip makes the syscall not run and return ret (a -errno or a result). The number -1 is
@@ -153,8 +159,15 @@ func (tr *tracer) translate(t *tracee, e *syscalls.Entry) error {
 }
 
 func (tr *tracer) translatePaths(t *tracee, e *syscalls.Entry) error {
-	for _, p := range e.Paths {
+	for k, p := range e.Paths {
 		res, asIs, err := tr.resolveArgBase(t, p, true)
+		if k < len(t.argHost) {
+			// What the kernel will resolve: the guest's string unless rewritten below.
+			t.argHost[k], t.argSet[k], t.argFollow[k] = t.lastPath, t.lastPathOK, t.lastFollow
+			if err == nil && !asIs {
+				t.argHost[k] = res.Host
+			}
+		}
 		if err != nil {
 			if err == errNoTranslation {
 				continue
@@ -205,6 +218,7 @@ func (tr *tracer) resolveArg(t *tracee, p syscalls.PathArg) (pathmap.Result, err
 // empty).
 func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg, shortcut bool) (pathmap.Result, bool, error) {
 	addr := t.regs.arg(p.Path)
+	t.lastPath, t.lastPathOK, t.lastFollow = "", false, true
 	var flags uint64
 	if p.Flags >= 0 {
 		flags = t.regs.arg(p.Flags)
@@ -218,6 +232,7 @@ func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg, shortcut bool) (
 	if err != nil {
 		return pathmap.Result{}, false, err
 	}
+	t.lastPath, t.lastPathOK = path, true
 	if path == "" && p.EmptyOK && flags&unix.AT_EMPTY_PATH != 0 {
 		return pathmap.Result{}, false, errNoTranslation
 	}
@@ -236,6 +251,7 @@ func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg, shortcut bool) (
 	case syscalls.Openat2How:
 		follow = tr.openat2Follow(t, flags)
 	}
+	t.lastFollow = follow
 	dir, hostDir := t.fs.cwd, ""
 	relative := !strings.HasPrefix(path, "/")
 	if shortcut && relative && !follow && tr.plainName(path) {
@@ -389,7 +405,7 @@ func (t *tracee) answerReadlink(p syscalls.PathArg, target string) error {
 
 // exitStop finishes a syscall at its exit stop.
 func (tr *tracer) exitStop(t *tracee) {
-	if t.exit == exitNone && !t.modified {
+	if t.exit == exitNone && !t.modified && t.fakeSt.exit == fakeExitNone {
 		return
 	}
 	if err := getRegs(t.tid, &t.regs); err != nil {
@@ -440,6 +456,9 @@ func (tr *tracer) exitStop(t *tracee) {
 		tr.exitRecvmsg(t)
 	case exitUname:
 		tr.exitUname(t)
+	}
+	if t.fakeSt.exit != fakeExitNone {
+		tr.fakeExit(t)
 	}
 	if t.modified {
 		t.regs.restoreArgs(&t.orig)

@@ -35,12 +35,11 @@ import (
 
 	"github.com/groot-sandbox/groot/bindings"
 	"github.com/groot-sandbox/groot/config"
+	"github.com/groot-sandbox/groot/creds"
+	"github.com/groot-sandbox/groot/ownership"
 	"github.com/groot-sandbox/groot/pathmap"
 	"golang.org/x/sys/unix"
 )
-
-// ErrNotImplemented is returned for options whose machinery has not landed yet.
-var ErrNotImplemented = errors.New("not implemented yet")
 
 // tracer is the state of one run.
 type tracer struct {
@@ -61,14 +60,13 @@ type tracer struct {
 	hostname string
 	// boundNames holds the last component of every binding's guest path (glue included).
 	boundNames map[string]struct{}
+	// fake is fake root's state (-0, -i); nil without them.
+	fake *fakeRoot
 }
 
 // Run runs cfg.Command under the tracer and returns the guest's exit status
 // (128+N when the first guest process was killed by signal N).
 func Run(cfg *config.Config) (int, error) {
-	if cfg.ChangeID {
-		return 0, fmt.Errorf("-0/-i (fake root): %w", ErrNotImplemented)
-	}
 	tr := &tracer{
 		cfg:     cfg,
 		table:   cfg.Table,
@@ -76,6 +74,23 @@ func Run(cfg *config.Config) (int, error) {
 		tasks:   make(map[int]*tracee),
 		links:   make(map[[2]string]string),
 		aliases: make(map[string]string),
+	}
+	if cfg.ChangeID {
+		uid, gid := uint32(cfg.UID), uint32(cfg.GID)
+		initial := creds.New(uid, gid)
+		initial.Groups = []uint32{gid}
+		tr.fake = &fakeRoot{
+			table:   ownership.New(uint32(os.Getuid()), uint32(os.Getgid()), uid, gid),
+			db:      cfg.FakeDB,
+			initial: initial,
+			realUID: uint32(os.Getuid()),
+			realGID: uint32(os.Getgid()),
+		}
+		if cfg.FakeDB != "" {
+			if err := tr.fake.table.Load(cfg.FakeDB); err != nil {
+				return 0, err
+			}
+		}
 	}
 	if os.Getenv("GROOT_NO_SECCOMP") == "" {
 		if err := HaveSeccompTrace(); err == nil {
@@ -121,7 +136,11 @@ func Run(cfg *config.Config) (int, error) {
 	}
 	tr.root = pid
 	go forwardSignals(sigs, pid)
-	return tr.loop()
+	status, err := tr.loop()
+	if err == nil && tr.fake != nil && tr.fake.db != "" {
+		err = tr.fake.table.Save(tr.fake.db)
+	}
+	return status, err
 }
 
 // forwardSignals passes termination requests aimed at groot to the guest; terminal
@@ -150,11 +169,8 @@ func (tr *tracer) startShim(hostCwd, guestCwd string) (int, error) {
 	args := append([]string{"groot-shim", tr.cfg.Command[0], argv0}, tr.cfg.Command[1:]...)
 	env := append(append([]string{}, tr.cfg.Env...), shimEnv+"=1")
 	if tr.seccomp {
-		spec := "1"
-		if tr.cfg.KernelRelease != "" || tr.cfg.Hostname != "" {
-			spec = "uname"
-		}
-		env = append(env, filterEnv+"="+spec)
+		spec := filterSpec{uname: tr.cfg.KernelRelease != "" || tr.cfg.Hostname != "", fake: tr.fake != nil}
+		env = append(env, filterEnv+"="+spec.String())
 	}
 	proc, err := os.StartProcess(self, args, &os.ProcAttr{
 		Dir:   hostCwd,
@@ -178,6 +194,9 @@ func (tr *tracer) startShim(hostCwd, guestCwd string) (int, error) {
 		return 0, fmt.Errorf("ptrace(PTRACE_SEIZE, %d): %w", pid, e)
 	}
 	t := tr.newTracee(pid, &process{tgid: pid}, &fsState{cwd: guestCwd})
+	if tr.fake != nil {
+		t.creds = tr.fake.initial.Clone()
+	}
 	t.attached = true
 	t.firstStop = false
 	if err := unix.Kill(pid, unix.SIGCONT); err != nil {

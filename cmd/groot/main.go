@@ -71,6 +71,15 @@ func runEngine(cfg *config.Config) (int, error) {
 		}
 	}
 	isolation := cfg.NeedsNamespaces()
+	if cfg.ChangeID && cfg.Mode == config.ModeAuto && isolation == "" {
+		// A user namespace can map only the caller's own uid: chown to any other uid
+		// fails there. Fake ownership that holds together needs the tracer.
+		logf("mode ptrace (-0/-i: fake ownership needs the tracer)")
+		return tracer.Run(cfg)
+	}
+	if cfg.FakeDB != "" && cfg.Mode == config.ModeUserns {
+		return 0, fmt.Errorf("--fake-db needs the ptrace engine (--mode userns maps the ids instead of faking ownership)")
+	}
 	switch cfg.Mode {
 	case config.ModePtrace:
 		if isolation != "" {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -78,6 +79,7 @@ const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 
 type options struct {
 	cwd, changeID, kernel, mode, hostname string
+	fakeDB                                string
 	unsharePID, unshareNet, unshareIPC    bool
 	unshareCgroup, unshareAll             bool
 	layout                                []layout
@@ -99,6 +101,7 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.VarP(layoutFlag{"S", &o.layout}, "S", "S", "same as -0 -r DIR plus bindings of /etc/hosts, /etc/resolv.conf, /dev, /proc, /sys, /tmp, $HOME ...")
 	fs.BoolVarP(&o.rootID, "root-id", "0", false, "make the guest believe it runs as root (uid 0, gid 0)")
 	fs.StringVarP(&o.changeID, "change-id", "i", "", "make the guest believe it runs as UID:GID")
+	fs.StringVar(&o.fakeDB, "fake-db", "", "keep -0/-i's fake owners, modes and device nodes in FILE between runs (created if missing)")
 	fs.StringVarP(&o.kernel, "kernel-release", "k", "", "make uname report STRING as the kernel release")
 	fs.IntVarP(&o.verbose, "verbose", "v", 0, "print what groot does at level N (1: mode, 2: translations, 3: every syscall; negative: no warnings)")
 	fs.BoolVar(&o.killOnExit, "kill-on-exit", false, "kill every remaining guest process when the first one exits")
@@ -126,7 +129,7 @@ var usageGroups = []struct {
 	{"Regular options", []string{"rootfs", "bind", "mount", "cwd", "pwd", "verbose", "version", "about", "help", "usage"}},
 	{"Extension options", []string{"kernel-release", "root-id", "change-id", "kill-on-exit"}},
 	{"Alias options", []string{"R", "S"}},
-	{"groot options", []string{"mode", "unshare-pid", "unshare-net", "unshare-ipc", "unshare-cgroup", "unshare-all", "hostname"}},
+	{"groot options", []string{"fake-db", "mode", "unshare-pid", "unshare-net", "unshare-ipc", "unshare-cgroup", "unshare-all", "hostname"}},
 }
 
 // writeFlagUsage writes one option of the help: its spellings and argument, then its
@@ -266,6 +269,19 @@ func parse(args, environ []string, cwd string) (*config.Config, error) {
 			return nil, usagef("-i %q: expected UID:GID (two numbers)", o.changeID)
 		}
 		cfg.ChangeID, cfg.UID, cfg.GID = true, int(uid), int(gid)
+	}
+	if o.fakeDB != "" {
+		if !cfg.ChangeID {
+			return nil, usagef("--fake-db needs -0, -i or -S")
+		}
+		abs, err := filepath.Abs(o.fakeDB)
+		if err != nil {
+			return nil, usagef("--fake-db %s: %v", o.fakeDB, err)
+		}
+		if st, err := os.Stat(filepath.Dir(abs)); err != nil || !st.IsDir() {
+			return nil, usagef("--fake-db %s: directory %s does not exist", o.fakeDB, filepath.Dir(abs))
+		}
+		cfg.FakeDB = abs
 	}
 	// The initial directory, as PRoot chooses it (checked against proot 5.1): the host's
 	// working directory names the guest directory too, as a guest path, whatever the
