@@ -78,7 +78,11 @@ func Run(cfg *config.Config) (int, error) {
 	if cfg.ChangeID {
 		uid, gid := uint32(cfg.UID), uint32(cfg.GID)
 		initial := creds.New(uid, gid)
-		initial.Groups = []uint32{gid}
+		if uid == 0 {
+			// root's supplementary group list, as login or `chroot --userspec=0:0`
+			// set it from /etc/group; -i UID:GID stands for an unknown user: none.
+			initial.Groups = []uint32{gid}
+		}
 		tr.fake = &fakeRoot{
 			table:   ownership.New(uint32(os.Getuid()), uint32(os.Getgid()), uid, gid),
 			db:      cfg.FakeDB,

@@ -278,8 +278,10 @@ func parse(args, environ []string, cwd string) (*config.Config, error) {
 		if err != nil {
 			return nil, usagef("--fake-db %s: %v", o.fakeDB, err)
 		}
-		if st, err := os.Stat(filepath.Dir(abs)); err != nil || !st.IsDir() {
-			return nil, usagef("--fake-db %s: directory %s does not exist", o.fakeDB, filepath.Dir(abs))
+		if st, err := os.Stat(filepath.Dir(abs)); err != nil {
+			return nil, usagef("--fake-db %s: %v", o.fakeDB, err)
+		} else if !st.IsDir() {
+			return nil, usagef("--fake-db %s: %s is not a directory", o.fakeDB, filepath.Dir(abs))
 		}
 		cfg.FakeDB = abs
 	}

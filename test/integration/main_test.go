@@ -93,6 +93,12 @@ type bind struct{ host, guest string }
 // mounts in a private mount namespace. It needs root.
 func native(t *testing.T, binds []bind, cmd ...string) result {
 	t.Helper()
+	return nativeAs(t, uid, gid, binds, cmd...)
+}
+
+// nativeAs is native with the command run as u:g (0:0 for the fake-root comparisons).
+func nativeAs(t *testing.T, u, g int, binds []bind, cmd ...string) result {
+	t.Helper()
 	if os.Getuid() != 0 {
 		t.Skip("the native comparison needs root (chroot and bind mounts); CI runs as root")
 	}
@@ -100,7 +106,7 @@ func native(t *testing.T, binds []bind, cmd ...string) result {
 	for _, b := range binds {
 		fmt.Fprintf(&script, "mount --bind %s %s || exit 99\n", shq(b.host), shq(filepath.Join(rootfs, b.guest)))
 	}
-	fmt.Fprintf(&script, "exec chroot --userspec=%d:%d %s", uid, gid, shq(rootfs))
+	fmt.Fprintf(&script, "exec chroot --userspec=%d:%d %s", u, g, shq(rootfs))
 	for _, a := range cmd {
 		script.WriteString(" " + shq(a))
 	}

@@ -1,0 +1,118 @@
+package integration
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fakeModes are the engines that fake ownership: ptrace, with and without seccomp (the
+// namespace engine maps the ids only; -0 picks ptrace in auto mode).
+func fakeModes() []mode {
+	var out []mode
+	for _, m := range modes() {
+		if strings.HasPrefix(m.Name, "ptrace") || m.Name == "proot" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestFakeRootSameAsRoot compares groot -0 (as the unprivileged test user) with the same
+// command run natively as root: what the guest sets is what it sees, as for real root.
+func TestFakeRootSameAsRoot(t *testing.T) {
+	cases := []struct {
+		name string
+		cmd  string
+	}{
+		{"id", "id; id -u; id -g"},
+		{"chown-stat", "cd /tmp && rm -f f && touch f && chown 123:456 f && stat -c '%u:%g %a' f && ls -ln f | awk '{print $3, $4}' && chown 7 f && stat -c %u:%g f && chown :9 f && stat -c %u:%g f && ids fstat f && rm f"},
+		{"chown-symlink", "cd /tmp && rm -f t l && touch t && ln -s t l && chown -h 5:5 l && stat -c %u:%g l t && chown 6:6 l && stat -c %u:%g l t && rm l t"},
+		{"chown-clears-setuid", "cd /tmp && rm -f f && touch f && chmod 6755 f && stat -c %a f && chown 3 f && stat -c %a f && rm f"},
+		{"chmod", "cd /tmp && rm -f f && touch f && chmod 4711 f && stat -c %a f && chmod 0 f && stat -c %a f && rm f"},
+		{"mknod", "cd /tmp && rm -f null blk && mknod null c 1 3 && mknod blk b 7 0 && ls -l null blk | awk '{print $1, $5, $6}' && stat -c '%F %t:%T %a' null blk && ids fstat null | tail -1 && rm null blk"},
+		{"access-as-root", "cd /tmp && rm -f f && touch f && chmod 0 f && test -r f && test -w f && echo rw-ok; test -x f || echo no-x; chmod 0100 f && test -x f && echo x-ok; rm f"},
+		{"rename-and-delete", "cd /tmp && rm -rf a b d e && touch a && chown 7:7 a && mv a b && stat -c %u:%g b && mkdir d && chown 8 d && mv b d/ && mv d e && stat -c %u e e/b && rm -r e && touch c && stat -c %u:%g c && rm c"},
+		{"set-ids", "ids seq"},
+		{"no-new-privs", "ids nnp"},
+		{"tar-ownership", "cd /tmp && rm -rf t t.tar && mkdir t && touch t/a && chown 12:34 t/a && tar cf t.tar t && tar tvf t.tar | awk '{print $2}' && rm -rf t t.tar"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			want := nativeAs(t, 0, 0, nil, "sh", "-c", c.cmd)
+			if want.Code != 0 || want.Stdout == "" {
+				t.Fatalf("the native run as root failed: the case is wrong\n%v", want)
+			}
+			for _, m := range fakeModes() {
+				t.Run(m.Name, func(t *testing.T) {
+					got := groot(t, m, []string{"-0"}, "sh", "-c", c.cmd)
+					same(t, got, want)
+				})
+			}
+		})
+	}
+}
+
+// TestChangeID: -i UID:GID is the same as running as that user natively.
+func TestChangeID(t *testing.T) {
+	want := nativeAs(t, 123, 456, nil, "sh", "-c", "id; ids seq | head -3")
+	for _, m := range fakeModes() {
+		t.Run(m.Name, func(t *testing.T) {
+			same(t, groot(t, m, []string{"-i", "123:456"}, "sh", "-c", "id; ids seq | head -3"), want)
+		})
+	}
+}
+
+// TestFakeDB: ownership set under -0 with --fake-db survives into later runs, follows a
+// rename made in one of them, and a tar made in a later run records it.
+func TestFakeDB(t *testing.T) {
+	for _, m := range fakeModes() {
+		t.Run(m.Name, func(t *testing.T) {
+			if isProot {
+				t.Skip("--fake-db is groot's")
+			}
+			dir, err := os.MkdirTemp(work, "fakedb-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer os.RemoveAll(dir)
+			os.Chmod(dir, 0o777)
+			db := filepath.Join(dir, "owners.db")
+			opts := []string{"-0", "--fake-db", db}
+			step := func(cmd string) string {
+				t.Helper()
+				r := groot(t, m, opts, "sh", "-c", cmd)
+				if r.Code != 0 {
+					t.Fatalf("%s:\n%v", cmd, r)
+				}
+				return r.Stdout
+			}
+			step("rm -rf /tmp/fdb && mkdir /tmp/fdb && touch /tmp/fdb/f && chown 123:456 /tmp/fdb/f && mknod /tmp/fdb/null c 1 3")
+			if got := step("stat -c %u:%g /tmp/fdb/f"); got != "123:456\n" {
+				t.Fatalf("second run: stat says %q, want 123:456", got)
+			}
+			step("mv /tmp/fdb /tmp/fdb2")
+			if got := step("stat -c '%u:%g %F %t,%T' /tmp/fdb2/f /tmp/fdb2/null"); got != "123:456 regular empty file 0,0\n0:0 character special file 1,3\n" {
+				t.Fatalf("after a rename in another run: %q", got)
+			}
+			step("cd /tmp && tar cf fdb.tar fdb2")
+			out, err := exec.Command("tar", "tvf", filepath.Join(rootfs, "tmp/fdb.tar")).CombinedOutput()
+			if err != nil {
+				t.Fatalf("tar tvf: %v\n%s", err, out)
+			}
+			if !strings.Contains(string(out), " 123/456 ") || !strings.Contains(string(out), "fdb2/f") {
+				t.Fatalf("tar on the host does not record 123/456:\n%s", out)
+			}
+			// Without the database, the next run sees the real user's file as root's.
+			if r := groot(t, m, []string{"-0"}, "stat", "-c", "%u:%g", "/tmp/fdb2/f"); r.Stdout != "0:0\n" {
+				t.Fatalf("without --fake-db: %v", r)
+			}
+			step("rm -rf /tmp/fdb2 /tmp/fdb.tar")
+			if data, _ := os.ReadFile(db); strings.Count(string(data), "\n") != 1 {
+				t.Fatalf("entries of deleted files stay in the database:\n%s", data)
+			}
+		})
+	}
+}

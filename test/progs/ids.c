@@ -1,0 +1,78 @@
+/* ids: identity and ownership probes for fake-root tests, run both natively as root and
+ * under groot -0, whose outputs must match.
+ *   ids seq            a fixed sequence of set*id calls, printing every result and the ids after it
+ *   ids fstat PATH     owner and mode as fstat, fstatat(AT_EMPTY_PATH) and statx(AT_EMPTY_PATH) see them
+ *   ids nnp            prctl(PR_GET_NO_NEW_PRIVS)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static void show(const char *what, long ret) {
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+	gid_t groups[64];
+	getresuid(&r, &e, &s);
+	getresgid(&rg, &eg, &sg);
+	int n = getgroups(64, groups);
+	printf("%-26s = %ld (%s): uid %u/%u/%u fs %d gid %u/%u/%u fs %d groups",
+	       what, ret, ret < 0 ? strerror(errno) : "ok", r, e, s, setfsuid(-1), rg, eg, sg, setfsgid(-1));
+	for (int i = 0; i < n; i++)
+		printf(" %u", groups[i]);
+	printf("\n");
+}
+
+#define DO(call) show(#call, (long)(call))
+
+int main(int argc, char **argv) {
+	if (argc >= 2 && strcmp(argv[1], "seq") == 0) {
+		gid_t g[] = {10, 20};
+		show("start", 0);
+		DO(setgroups(2, g));
+		DO(setresgid(5, 6, 7));
+		DO(setregid(-1, 5));
+		DO(setfsuid(99));
+		DO(setresuid(1000, 1001, 0));
+		DO(setuid(0));
+		DO(seteuid(0));
+		DO(setresuid(1000, 1000, 1000));
+		DO(setuid(0));
+		DO(setgroups(0, NULL));
+		DO(setgid(6));
+		DO(setgid(8));
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "fstat") == 0) {
+		int fd = open(argv[2], O_PATH);
+		if (fd < 0) {
+			perror(argv[2]);
+			return 1;
+		}
+		struct stat st;
+		if (syscall(SYS_fstat, fd, &st) == 0)
+			printf("SYS_fstat %u:%u %o\n", st.st_uid, st.st_gid, st.st_mode);
+		if (fstat(fd, &st) == 0)
+			printf("fstat %u:%u %o\n", st.st_uid, st.st_gid, st.st_mode);
+		if (fstatat(fd, "", &st, AT_EMPTY_PATH) == 0)
+			printf("fstatat %u:%u %o\n", st.st_uid, st.st_gid, st.st_mode);
+		struct statx sx;
+		if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &sx) == 0)
+			printf("statx %u:%u %o rdev %u,%u\n", sx.stx_uid, sx.stx_gid, sx.stx_mode, sx.stx_rdev_major, sx.stx_rdev_minor);
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "nnp") == 0) {
+		printf("no_new_privs %d\n", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
+		return 0;
+	}
+	fprintf(stderr, "usage: ids seq | fstat PATH | nnp\n");
+	return 2;
+}
