@@ -104,15 +104,15 @@ func (t *Table) Chown(k Key, path string, real Attr, uid, gid uint32) {
 }
 
 // Chmod records a mode the guest set: perm holds the permission bits (07777) and real is
-// the file's real attributes. When the kernel applied the change itself (the real user
-// owns the file) only a fake file type the table holds needs the new bits; refused says
-// the kernel refused it (the file belongs to someone else).
-func (t *Table) Chmod(k Key, path string, real Attr, perm uint32, refused bool) {
+// the file's real attributes. When the real file got exactly these bits only a fake file
+// type the table holds needs them too; hold says it did not (the kernel refused, or the
+// tracer kept the owner's access bits the guest took away), so the table must hold them.
+func (t *Table) Chmod(k Key, path string, real Attr, perm uint32, hold bool) {
 	e := t.entries[k]
 	switch {
 	case e != nil && e.mode != 0:
 		e.mode = e.mode&^07777 | perm&07777
-	case refused:
+	case hold:
 		e = t.entry(k, path)
 		e.mode = real.Mode&^07777 | perm&07777
 		e.rdev = real.Rdev

@@ -152,7 +152,7 @@ var specs = map[string]spec{
 	"setfsuid":  {Plain, "uid", false},
 	"setfsgid":  {Plain, "gid", false},
 	"setgroups": {Plain, "size, list", false},
-	"prctl":     {Plain, "option, arg2, arg3, arg4, arg5", false},
+	"prctl":     {Prctl, "option, arg2, arg3, arg4, arg5", false},
 }
 
 // fakeSpecs is fake root's operation on each syscall and the prototype argument (in
@@ -165,6 +165,8 @@ var fakeSpecs = map[string]struct {
 	"statx":    {FakeStatx, "buf"},
 	"fchownat": {FakeChown, "uid"}, "chown": {FakeChown, "uid"}, "lchown": {FakeChown, "uid"}, "fchown": {FakeChown, "uid"},
 	"fchmodat": {FakeChmod, "mode"}, "fchmodat2": {FakeChmod, "mode"}, "chmod": {FakeChmod, "mode"}, "fchmod": {FakeChmod, "mode"},
+	"openat": {FakeCreate, "mode"}, "open": {FakeCreate, "mode"}, "creat": {FakeCreate, "mode"},
+	"mkdirat": {FakeCreate, "mode"}, "mkdir": {FakeCreate, "mode"},
 	"mknodat": {FakeMknod, "mode"}, "mknod": {FakeMknod, "mode"},
 	"faccessat": {FakeAccess, "mode"}, "faccessat2": {FakeAccess, "mode"}, "access": {FakeAccess, "mode"},
 	"unlinkat": {FakeUnlink, "removedir"}, "unlink": {FakeUnlink, ""}, "rmdir": {FakeUnlink, ""},

@@ -51,6 +51,7 @@ const (
 	Uname                   // uname: -k and --hostname rewrite the result on exit
 	Sethostname             // sethostname: emulated under --hostname (ptrace engine)
 	Unsupported             // a path-bearing syscall groot does not translate: fail with ENOSYS
+	Prctl                   // prctl: PR_SET_DUMPABLE 0 is emulated (it would lock the tracer out of the tracee's memory)
 )
 
 // Fake says what fake root (-0, -i) does with a syscall, on top of its Kind. A row with
@@ -68,6 +69,7 @@ const (
 	FakeAccess      // mode at FakeArg (flags at FakeArg+1 for faccessat2): answered as root would answer
 	FakeUnlink      // removes a name (flags at FakeArg for unlinkat, -1 if none): the table forgets a removed inode
 	FakeRename      // renames (flags at FakeArg for renameat2, -1 if none): the table follows
+	FakeCreate      // mkdir, open/creat with O_CREAT: mode at FakeArg; owner bits kept, the asked mode recorded
 	FakeID          // the getuid and setuid families, getgroups, setgroups: emulated
 	FakePrctl       // prctl: PR_GET_NO_NEW_PRIVS answers 0 (the seccomp filter needs the flag set)
 )
@@ -197,7 +199,7 @@ func fakeOnly(f Fake, arg int) Entry { return Entry{Kind: Plain, Fake: f, FakeAr
 // SYSCALL_DEFINE lines (fs/open.c, fs/stat.c, fs/namei.c, fs/xattr.c, ...).
 func commonRows() map[int]Entry {
 	return map[int]Entry{
-		unix.SYS_OPENAT:            {Kind: Plain, Paths: []PathArg{{Path: 1, Dirfd: 0, Flags: 2, Follow: OpenFlags}}},
+		unix.SYS_OPENAT:            {Kind: Plain, Paths: []PathArg{{Path: 1, Dirfd: 0, Flags: 2, Follow: OpenFlags}}, Fake: FakeCreate, FakeArg: 3},
 		unix.SYS_OPENAT2:           {Kind: Plain, Paths: []PathArg{{Path: 1, Dirfd: 0, Flags: 2, Follow: Openat2How}}},
 		unix.SYS_NEWFSTATAT:        fake(plain(atEmptyFlags(0, 1, 3)), FakeStat, 2),
 		unix.SYS_STATX:             fake(plain(atEmptyFlags(0, 1, 2)), FakeStatx, 4),
@@ -211,7 +213,7 @@ func commonRows() map[int]Entry {
 		unix.SYS_FCHDIR:            {Kind: Fchdir},
 		unix.SYS_GETCWD:            {Kind: Getcwd},
 		unix.SYS_CHROOT:            {Kind: Chroot, Paths: []PathArg{path(0)}},
-		unix.SYS_MKDIRAT:           plain(lat(0, 1)),
+		unix.SYS_MKDIRAT:           fake(plain(lat(0, 1)), FakeCreate, 2),
 		unix.SYS_MKNODAT:           fake(plain(lat(0, 1)), FakeMknod, 2),
 		unix.SYS_UNLINKAT:          fake(plain(lat(0, 1)), FakeUnlink, 2),
 		unix.SYS_RENAMEAT:          fake(plain(lat(0, 1), lat(2, 3)), FakeRename, -1),
@@ -302,7 +304,7 @@ func commonRows() map[int]Entry {
 		unix.SYS_SETFSUID:  fakeOnly(FakeID, 0),
 		unix.SYS_SETFSGID:  fakeOnly(FakeID, 0),
 		unix.SYS_SETGROUPS: fakeOnly(FakeID, 0),
-		unix.SYS_PRCTL:     fakeOnly(FakePrctl, 0),
+		unix.SYS_PRCTL:     {Kind: Prctl, Fake: FakePrctl},
 	}
 }
 

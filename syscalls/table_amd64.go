@@ -8,13 +8,13 @@ const AuditArch = unix.AUDIT_ARCH_X86_64
 // archRows are x86_64's legacy path syscalls, which arm64 (asm-generic) lacks.
 func archRows() map[int]Entry {
 	return map[int]Entry{
-		unix.SYS_OPEN:      {Kind: Plain, Paths: []PathArg{{Path: 0, Dirfd: -1, Flags: 1, Follow: OpenFlags}}},
-		unix.SYS_CREAT:     plain(path(0)),
+		unix.SYS_OPEN:      {Kind: Plain, Paths: []PathArg{{Path: 0, Dirfd: -1, Flags: 1, Follow: OpenFlags}}, Fake: FakeCreate, FakeArg: 2},
+		unix.SYS_CREAT:     fake(plain(path(0)), FakeCreate, 1),
 		unix.SYS_STAT:      fake(plain(path(0)), FakeStat, 1),
 		unix.SYS_LSTAT:     fake(plain(lpath(0)), FakeStat, 1),
 		unix.SYS_ACCESS:    fake(plain(path(0)), FakeAccess, 1),
 		unix.SYS_READLINK:  {Kind: Readlink, Paths: []PathArg{lpath(0)}},
-		unix.SYS_MKDIR:     plain(lpath(0)),
+		unix.SYS_MKDIR:     fake(plain(lpath(0)), FakeCreate, 1),
 		unix.SYS_MKNOD:     fake(plain(lpath(0)), FakeMknod, 1),
 		unix.SYS_RMDIR:     fake(plain(lpath(0)), FakeUnlink, -1),
 		unix.SYS_UNLINK:    fake(plain(lpath(0)), FakeUnlink, -1),

@@ -2,6 +2,7 @@ package tracer
 
 import (
 	"encoding/binary"
+	"os"
 	"strconv"
 	"strings"
 
@@ -41,6 +42,7 @@ const (
 	fakeExitMknod
 	fakeExitUnlink
 	fakeExitRename
+	fakeExitCreate
 )
 
 // fakeState is a task's fake-root bookkeeping between a syscall's entry and exit stops.
@@ -165,7 +167,7 @@ func (tr *tracer) fakeEnter(t *tracee, e *syscalls.Entry) error {
 				return unix.EPERM // CAP_MKNOD
 			}
 			// A regular file stands in for the device; the table remembers what it is.
-			t.regs.setArg(e.FakeArg, uint64(unix.S_IFREG|mode&07777))
+			t.regs.setArg(e.FakeArg, uint64(unix.S_IFREG|mode&07777|0o600))
 			t.regs.setArg(e.FakeArg+1, 0)
 			t.modified = true
 			if t.exit == exitNone {
@@ -208,6 +210,8 @@ func (tr *tracer) fakeEnter(t *tracee, e *syscalls.Entry) error {
 		if s.replaced != (ownership.Key{}) || fr.table.HoldsBelow(s.from) || s.exchange && fr.table.HoldsBelow(s.to) {
 			s.exit = fakeExitRename
 		}
+	case syscalls.FakeCreate:
+		return tr.fakeCreate(t, e)
 	case syscalls.FakeID:
 		return tr.fakeID(t, e)
 	case syscalls.FakePrctl:
@@ -236,7 +240,19 @@ func (tr *tracer) fakeExit(t *tracee) {
 			e := syscalls.Lookup(t.orig.sysno())
 			if path, _, ok := t.tracerPath(e, 0); ok {
 				if k, a, _, err := statPath(path, false); err == nil {
-					fr.table.Mknod(k, realPath(path), s.mode&unix.S_IFMT|a.Mode&07777, s.rdev)
+					fr.table.Mknod(k, realPath(path), s.mode&^umask(t.tid), s.rdev)
+					tr.fakeOwnNew(t, k, realPath(path), a)
+				}
+			}
+		}
+	case fakeExitCreate:
+		if ret >= 0 {
+			e := syscalls.Lookup(t.orig.sysno())
+			if path, _, ok := t.tracerPath(e, 0); ok {
+				if k, a, _, err := statPath(path, false); err == nil {
+					if s.mode != ownership.Keep {
+						fr.table.Chmod(k, realPath(path), a, s.mode&^umask(t.tid), true)
+					}
 					tr.fakeOwnNew(t, k, realPath(path), a)
 				}
 			}
@@ -261,6 +277,70 @@ func (tr *tracer) fakeExit(t *tracee) {
 		}
 	}
 	s.exit = fakeExitNone
+}
+
+// ownerBits are the permission bits fake root keeps for the real user on its files, so
+// that it can go on doing what root could (root ignores permissions): read and write, and
+// search directories. The mode the guest asked for is kept in the table instead.
+func ownerBits(mode uint32) uint32 {
+	if mode&unix.S_IFMT == unix.S_IFDIR {
+		return 0o700
+	}
+	return 0o600
+}
+
+// fakeCreate keeps the owner's access bits in the mode of a file or directory about to be
+// created (dpkg makes directories with mode 0 and fills them afterwards, which root may
+// do), and records the mode asked for. Also, after su, a created file's owner is the
+// task's fs ids. Only these cases need the exit stop.
+func (tr *tracer) fakeCreate(t *tracee, e *syscalls.Entry) error {
+	typ := uint32(unix.S_IFREG)
+	switch e.Name {
+	case "mkdir", "mkdirat":
+		typ = unix.S_IFDIR
+	case "open", "openat":
+		flags := t.orig.arg(e.Paths[0].Flags)
+		if flags&unix.O_CREAT == 0 || flags&unix.O_TMPFILE == unix.O_TMPFILE {
+			return nil
+		}
+	}
+	mode := uint32(t.orig.arg(e.FakeArg)) & 07777
+	bits := ownerBits(typ)
+	newOwner := t.creds.FSUID != tr.fake.initial.EUID || t.creds.FSGID != tr.fake.initial.EGID
+	if mode&bits == bits && !newOwner {
+		return nil
+	}
+	path, _, ok := t.tracerPath(e, 0)
+	if !ok {
+		return nil
+	}
+	if _, _, _, err := statPath(path, true); err == nil {
+		return nil // open without O_EXCL of an existing file: the mode is not used
+	}
+	t.fakeSt.exit, t.fakeSt.mode = fakeExitCreate, ownership.Keep
+	if mode&bits != bits {
+		t.fakeSt.mode = mode
+		t.regs.setArg(e.FakeArg, uint64(mode|bits))
+		t.modified = true
+		if t.exit == exitNone {
+			t.exit = exitRestore
+		}
+	}
+	return nil
+}
+
+// umask reads a task's umask from /proc/TID/status (Linux 4.7).
+func umask(tid int) uint32 {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
+	if err != nil {
+		return 0o022
+	}
+	if _, rest, ok := strings.Cut(string(data), "\nUmask:\t"); ok {
+		if v, err := strconv.ParseUint(strings.TrimSpace(strings.SplitN(rest, "\n", 2)[0]), 8, 32); err == nil {
+			return uint32(v)
+		}
+	}
+	return 0o022
 }
 
 // fakeOwnNew records the owner of a file the task just created, when its fs ids differ
@@ -346,8 +426,9 @@ func (tr *tracer) fakeChown(t *tracee, e *syscalls.Entry) error {
 		}
 		if kill != 0 {
 			perm := view.Mode & 07777 &^ kill
-			refused := unix.Fchmodat(unix.AT_FDCWD, path, perm, 0) != nil
-			tr.fake.table.Chmod(k, host, real, perm, refused)
+			applied := perm | ownerBits(real.Mode)
+			refused := unix.Fchmodat(unix.AT_FDCWD, path, applied, 0) != nil
+			tr.fake.table.Chmod(k, host, real, perm, refused || applied != perm)
 		}
 	}
 	t.skip(0)
@@ -370,10 +451,11 @@ func (tr *tracer) fakeChmod(t *tracee, e *syscalls.Entry) error {
 		return unix.EOPNOTSUPP // fchmodat2(AT_SYMLINK_NOFOLLOW) on a symlink
 	}
 	// Not a symlink (or followed): chmod through the path itself is the same change.
-	err = unix.Fchmodat(unix.AT_FDCWD, path, mode, 0)
+	applied := mode | ownerBits(real.Mode)
+	err = unix.Fchmodat(unix.AT_FDCWD, path, applied, 0)
 	switch err {
 	case nil:
-		tr.fake.table.Chmod(k, realPath(path), real, mode, false)
+		tr.fake.table.Chmod(k, realPath(path), real, mode, applied != mode)
 	case unix.EPERM:
 		view := real
 		tr.fake.table.View(k, &view)

@@ -261,6 +261,7 @@ func (tr *tracer) execed(t *tracee) *tracee {
 	if plan := t.pendingExec; plan != nil {
 		t.proc.exe = plan.Guest
 		t.proc.exeHost = plan.Host
+		t.proc.notDumpable = false
 		t.execed = true
 		if tr.fake != nil {
 			tr.fakeExec(t, plan.Host)

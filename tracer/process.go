@@ -18,6 +18,11 @@ type process struct {
 	exe string
 	// exeHost is the host path of that program, for opening /proc/PID/exe.
 	exeHost string
+	// notDumpable is what the guest set with prctl(PR_SET_DUMPABLE, 0): the tracer keeps
+	// the process dumpable, since the kernel refuses a tracer without CAP_SYS_PTRACE
+	// access to a non-dumpable tracee's memory, even through PTRACE_PEEKDATA
+	// (kernel/ptrace.c: ptrace_access_vm, __ptrace_may_access). execve resets it.
+	notDumpable bool
 }
 
 // fsState is what CLONE_FS shares between tasks: the working directory.

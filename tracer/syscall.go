@@ -134,6 +134,20 @@ func (tr *tracer) translate(t *tracee, e *syscalls.Entry) error {
 			t.exit = exitRecvmsg
 		}
 		return nil
+	case syscalls.Prctl:
+		switch t.regs.arg(0) {
+		case unix.PR_SET_DUMPABLE:
+			switch t.regs.arg(1) {
+			case 0, 1: // SUID_DUMP_DISABLE, SUID_DUMP_USER; anything else is EINVAL
+				t.proc.notDumpable = t.regs.arg(1) == 0
+				t.skip(0)
+			}
+		case unix.PR_GET_DUMPABLE:
+			if t.proc.notDumpable {
+				t.skip(0)
+			}
+		}
+		return nil
 	case syscalls.Uname:
 		if tr.cfg.KernelRelease != "" || tr.hostname != "" {
 			t.exit = exitUname

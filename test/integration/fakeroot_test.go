@@ -35,6 +35,7 @@ func TestFakeRootSameAsRoot(t *testing.T) {
 		{"mknod", "cd /tmp && rm -f null blk && mknod null c 1 3 && mknod blk b 7 0 && ls -l null blk | awk '{print $1, $5, $6}' && stat -c '%F %t:%T %a' null blk && ids fstat null | tail -1 && rm null blk"},
 		{"access-as-root", "cd /tmp && rm -f f && touch f && chmod 0 f && test -r f && test -w f && echo rw-ok; test -x f || echo no-x; chmod 0100 f && test -x f && echo x-ok; rm f"},
 		{"rename-and-delete", "cd /tmp && rm -rf a b d e && touch a && chown 7:7 a && mv a b && stat -c %u:%g b && mkdir d && chown 8 d && mv b d/ && mv d e && stat -c %u e e/b && rm -r e && touch c && stat -c %u:%g c && rm c"},
+		{"root-ignores-modes", "cd /tmp && rm -rf d f && mkdir -m 0 d && touch d/f && ls d && stat -c %a d && echo x > f && chmod 0444 f && echo y >> f && cat f && stat -c %a f && chmod 0 f && cat f && rm -rf d f"},
 		{"set-ids", "ids seq"},
 		{"no-new-privs", "ids nnp"},
 		{"tar-ownership", "cd /tmp && rm -rf t t.tar && mkdir t && touch t/a && chown 12:34 t/a && tar cf t.tar t && tar tvf t.tar | awk '{print $2}' && rm -rf t t.tar"},

@@ -3,6 +3,7 @@
  *   ids seq            a fixed sequence of set*id calls, printing every result and the ids after it
  *   ids fstat PATH     owner and mode as fstat, fstatat(AT_EMPTY_PATH) and statx(AT_EMPTY_PATH) see them
  *   ids nnp            prctl(PR_GET_NO_NEW_PRIVS)
+ *   ids undumpable P   prctl(PR_SET_DUMPABLE, 0), then open P by path (sudo and ssh-agent do so)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -67,6 +68,20 @@ int main(int argc, char **argv) {
 		struct statx sx;
 		if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &sx) == 0)
 			printf("statx %u:%u %o rdev %u,%u\n", sx.stx_uid, sx.stx_gid, sx.stx_mode, sx.stx_rdev_major, sx.stx_rdev_minor);
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "undumpable") == 0) {
+		printf("set %d\n", prctl(PR_SET_DUMPABLE, 0, 0, 0, 0));
+		printf("get %d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+		int fd = open(argv[2], O_RDONLY);
+		char buf[64] = {0};
+		if (fd < 0 || read(fd, buf, sizeof buf - 1) < 0) {
+			printf("open %s: %s\n", argv[2], strerror(errno));
+			return 1;
+		}
+		printf("read %.*s\n", (int)strcspn(buf, "\n"), buf);
+		printf("set %d\n", prctl(PR_SET_DUMPABLE, 1, 0, 0, 0));
+		printf("get %d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
 		return 0;
 	}
 	if (argc >= 2 && strcmp(argv[1], "nnp") == 0) {
