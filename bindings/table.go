@@ -62,7 +62,8 @@ var presets = map[string][]string{
 // every binding whose host path does not exist left out (as PRoot does).
 func Preset(name, home string) []Binding {
 	paths := append([]string(nil), presets[name]...)
-	if home != "" {
+	// A $HOME of "/" would bind the host's root over the rootfs itself.
+	if home != "" && filepath.Clean(home) != "/" {
 		paths = append(paths, home)
 	}
 	var out []Binding
