@@ -41,6 +41,25 @@ type Result struct {
 type Resolver struct {
 	Table *bindings.Table
 	Proc  Proc // may be nil
+	// Root is the guest directory the walk treats as "/" (a guest that called chroot
+	// under fake root); "" is the guest's own root. Results stay guest paths of the whole
+	// guest tree (Inner converts them back).
+	Root string
+}
+
+// Inner is guest path p as a task whose root is root sees it: p with the root's prefix
+// taken off. A path outside root is returned as it is (the kernel would answer getcwd with
+// "(unreachable)" there).
+func Inner(root, p string) string {
+	switch {
+	case root == "" || root == "/":
+		return p
+	case p == root:
+		return "/"
+	case strings.HasPrefix(p, root+"/"):
+		return p[len(root):]
+	}
+	return p
 }
 
 func fail(path string, errno unix.Errno) error {
@@ -99,9 +118,13 @@ func (r *Resolver) Resolve(dir, path string, follow bool) (Result, error) {
 	if len(path) >= pathMax {
 		return Result{}, fail(path, unix.ENAMETOOLONG)
 	}
+	root := r.Root
+	if root == "" {
+		root = "/"
+	}
 	cur := dir
 	if path[0] == '/' {
-		cur = "/"
+		cur = root
 	}
 	// A trailing slash asks for a directory and follows a final symlink (path_resolution(7)).
 	trailing := strings.HasSuffix(path, "/")
@@ -120,7 +143,9 @@ func (r *Resolver) Resolve(dir, path string, follow bool) (Result, error) {
 			continue
 		case "..":
 			// ".." of the guest root is the root (chroot semantics).
-			cur = parent(cur)
+			if cur != root {
+				cur = parent(cur)
+			}
 			continue
 		}
 		if len(comp) > nameMax {
@@ -153,7 +178,7 @@ func (r *Resolver) Resolve(dir, path string, follow bool) (Result, error) {
 			target = r.BoundTarget(target, bound)
 			if target[0] == '/' {
 				// An absolute target is a guest path: restart at the guest root.
-				cur = "/"
+				cur = root
 			}
 			// The rest of the walk continues inside the target; the link's own directory
 			// (cur) is where a relative target starts.

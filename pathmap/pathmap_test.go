@@ -268,3 +268,40 @@ func TestProcLinks(t *testing.T) {
 		t.Fatalf("/proc/self/exe (nofollow) -> %+v %v", res, err)
 	}
 }
+
+// TestResolveUnderRoot: with Root set (a guest that chroot()ed), absolute paths, absolute
+// symlink targets and ".." stay under that root, as under a real chroot (the integration
+// test TestFakeRootChroot compares whole runs with a native chroot).
+func TestResolveUnderRoot(t *testing.T) {
+	top := t.TempDir()
+	tree(t, top, "f:inner/etc/hostname", "l:inner/abs=/etc/hostname", "l:inner/up=../../..", "d:inner/d", "f:etc/hostname")
+	tb, err := bindings.New(top, nil)
+	must(t, err)
+	r := &Resolver{Table: tb, Root: "/inner"}
+	cases := map[string]string{ // path resolved from /inner/d -> guest path
+		"/etc/hostname":        "/inner/etc/hostname",
+		"/abs":                 "/inner/etc/hostname",
+		"/../../etc/hostname":  "/inner/etc/hostname",
+		"../../../etc":         "/inner/etc",
+		"/up/etc/hostname":     "/inner/etc/hostname",
+		"hostname/../../d/../": "",
+	}
+	for p, want := range cases {
+		got, err := r.Resolve("/inner/d", p, true)
+		if want == "" {
+			if err == nil {
+				t.Errorf("%s: resolved to %s, want an error", p, got.Guest)
+			}
+			continue
+		}
+		if err != nil || got.Guest != want || got.Host != filepath.Join(top, want) {
+			t.Errorf("%s: got %+v, %v; want guest %s", p, got, err, want)
+		}
+	}
+	if got := Inner("/inner", "/inner/etc"); got != "/etc" {
+		t.Errorf("Inner: %s", got)
+	}
+	if got := Inner("/inner", "/inner"); got != "/" {
+		t.Errorf("Inner of the root: %s", got)
+	}
+}

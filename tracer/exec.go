@@ -53,7 +53,7 @@ func (tr *tracer) enterExecve(t *tracee, e *syscalls.Entry) error {
 			dir = d
 		}
 		if flags&unix.AT_SYMLINK_NOFOLLOW != 0 {
-			res := pathmap.Resolver{Table: tr.table, Proc: t}
+			res := pathmap.Resolver{Table: tr.table, Proc: t, Root: t.fs.root}
 			if r, err := res.Resolve(dir, filename, false); err == nil {
 				var st unix.Stat_t
 				if unix.Lstat(r.Host, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
@@ -66,7 +66,7 @@ func (tr *tracer) enterExecve(t *tracee, e *syscalls.Entry) error {
 	if err != nil {
 		return err
 	}
-	res := &pathmap.Resolver{Table: tr.table, Proc: t}
+	res := &pathmap.Resolver{Table: tr.table, Proc: t, Root: t.fs.root}
 	plan, err := binfmt.Prepare(res, dir, filename, argv)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/groot-sandbox/groot/binfmt"
 	"github.com/groot-sandbox/groot/creds"
+	"github.com/groot-sandbox/groot/pathmap"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,9 +26,13 @@ type process struct {
 	notDumpable bool
 }
 
-// fsState is what CLONE_FS shares between tasks: the working directory.
+// fsState is what CLONE_FS shares between tasks: the working and root directories.
 type fsState struct {
 	cwd string // guest path
+	// root is the guest directory a fake-root guest chroot()ed into; "" for the guest's
+	// own root. Paths are resolved under it, and what the tracer answers about cwd and
+	// exe is given relative to it.
+	root string
 }
 
 // exitAction says what a syscall-exit stop must do.
@@ -123,11 +128,11 @@ func (t *tracee) Readlink(host string) (target string, magic, handled bool) {
 	switch {
 	case sub == "exe":
 		if owner != nil && owner.proc.exe != "" {
-			return owner.proc.exe, false, true
+			return pathmap.Inner(t.fs.root, owner.proc.exe), false, true
 		}
 	case sub == "cwd":
 		if owner != nil {
-			return owner.fs.cwd, false, true
+			return pathmap.Inner(t.fs.root, owner.fs.cwd), false, true
 		}
 	case sub == "root":
 		if owner != nil {

@@ -77,7 +77,7 @@ func (tr *tracer) enterSockAddr(t *tracee, e *syscalls.Entry) error {
 	}
 	bind := e.Name == "bind"
 	dir := t.fs.cwd
-	res := pathmap.Resolver{Table: tr.table, Proc: t}
+	res := pathmap.Resolver{Table: tr.table, Proc: t, Root: t.fs.root}
 	r, err := res.Resolve(dir, guest, !bind)
 	if err != nil {
 		return err

@@ -95,7 +95,12 @@ func (t *tracee) putString(s string) (uint64, error) {
 
 func (tr *tracer) translate(t *tracee, e *syscalls.Entry) error {
 	switch e.Kind {
-	case syscalls.Plain, syscalls.Chroot, syscalls.Symlink:
+	case syscalls.Chroot:
+		if tr.fake != nil && t.creds.EUID == 0 {
+			return tr.emulateChroot(t, e)
+		}
+		return tr.translatePaths(t, e)
+	case syscalls.Plain, syscalls.Symlink:
 		return tr.translatePaths(t, e)
 	case syscalls.Execve:
 		return tr.enterExecve(t, e)
@@ -286,7 +291,7 @@ func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg, shortcut bool) (
 			dir, hostDir = d, h
 		}
 	}
-	res := pathmap.Resolver{Table: tr.table, Proc: t}
+	res := pathmap.Resolver{Table: tr.table, Proc: t, Root: t.fs.root}
 	r, err := res.Resolve(dir, path, follow)
 	if err != nil || !relative || hasDotDot(path) {
 		return r, false, err
@@ -353,11 +358,39 @@ func (tr *tracer) fdGuestPath(t *tracee, fd int) (guest, host string, err error)
 	return g, link, nil
 }
 
+// emulateChroot makes a fake-root guest's chroot take effect in the tracer: the task
+// (and those sharing its fs_struct) resolve paths under the new root from now on. The
+// kernel's chroot needs CAP_SYS_CHROOT, which the real user lacks; like the kernel, it
+// does not change the working directory.
+func (tr *tracer) emulateChroot(t *tracee, e *syscalls.Entry) error {
+	res, err := tr.resolveArg(t, e.Paths[0])
+	if err != nil {
+		return err
+	}
+	if !res.Exists {
+		return unix.ENOENT
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(res.Host, &st); err != nil {
+		return err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return unix.ENOTDIR
+	}
+	if res.Guest == "/" {
+		t.fs.root = ""
+	} else {
+		t.fs.root = res.Guest
+	}
+	t.skip(0)
+	return nil
+}
+
 // emulateGetcwd answers getcwd from the guest cwd the tracer keeps: the kernel's answer
 // would be a host path.
 func (tr *tracer) emulateGetcwd(t *tracee) error {
 	buf, size := t.regs.arg(0), t.regs.arg(1)
-	cwd := t.fs.cwd
+	cwd := pathmap.Inner(t.fs.root, t.fs.cwd)
 	if uint64(len(cwd))+1 > size {
 		return unix.ERANGE
 	}

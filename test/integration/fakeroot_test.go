@@ -117,3 +117,27 @@ func TestFakeDB(t *testing.T) {
 		})
 	}
 }
+
+// TestFakeRootChroot: a fake-root guest's chroot into a guest directory (nested
+// translation), compared with the same chroot natively as root.
+func TestFakeRootChroot(t *testing.T) {
+	const setup = "rm -rf /tmp/inner && mkdir -p /tmp/inner/bin /tmp/inner/etc /tmp/inner/proc && cp /bin/busybox /tmp/inner/bin/ && for a in sh ls pwd cat readlink; do ln -s busybox /tmp/inner/bin/$a; done && echo inner > /tmp/inner/etc/hostname && ln -s /etc/hostname /tmp/inner/abs-link && "
+	cases := []struct{ name, cmd string }{
+		{"nested", setup + "chroot /tmp/inner /bin/sh -c 'pwd; ls /; cat /etc/hostname /abs-link; cd /../..; pwd; ls; cat ../../etc/hostname'; rm -rf /tmp/inner"},
+		{"relative-from-cwd", setup + "cd /tmp/inner && chroot . /bin/sh -c 'ls /bin | head -2; cat etc/hostname'; cd / && rm -rf /tmp/inner"},
+		{"missing", setup + "chroot /tmp/nowhere /bin/sh -c true; echo $?; rm -rf /tmp/inner"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			want := nativeAs(t, 0, 0, nil, "sh", "-c", c.cmd)
+			if want.Stdout == "" {
+				t.Fatalf("the native run as root printed nothing: %v", want)
+			}
+			for _, m := range fakeModes() {
+				t.Run(m.Name, func(t *testing.T) {
+					same(t, groot(t, m, []string{"-0"}, "sh", "-c", c.cmd), want)
+				})
+			}
+		})
+	}
+}
