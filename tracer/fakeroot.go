@@ -609,6 +609,38 @@ func (tr *tracer) fakeID(t *tracee, e *syscalls.Entry) error {
 	return nil
 }
 
+// Auxiliary vector keys of the ids (include/uapi/linux/auxvec.h).
+const (
+	atUID  = 11
+	atEUID = 12
+	atGID  = 13
+	atEGID = 14
+)
+
+// fakeAuxv writes the task's fake ids into the auxiliary vector of the program it just
+// executed (at PTRACE_EVENT_EXEC the new stack is in place and sp points to argc): the
+// kernel put the real ids there, and ld.so (LD_SHOW_AUXV) and getauxval(AT_UID) read them.
+func (tr *tracer) fakeAuxv(t *tracee) {
+	var r regs
+	if getRegs(t.tid, &r) != nil {
+		return
+	}
+	addr, auxv, err := readAuxv(t.tid, r.sp())
+	if err != nil {
+		return
+	}
+	want := map[uint64]uint32{atUID: t.creds.RUID, atEUID: t.creds.EUID, atGID: t.creds.RGID, atEGID: t.creds.EGID}
+	for i := uint64(0); i < uint64(2*len(auxv)); i += 2 {
+		key, err := readUint64(t.tid, addr+i*8)
+		if err != nil || key == atNull {
+			return
+		}
+		if v, ok := want[key]; ok {
+			_ = writeUint64(t.tid, addr+i*8+8, uint64(v))
+		}
+	}
+}
+
 // fakeExec applies a set-user-ID or set-group-ID program's fake owner to the task's
 // identities when it execs (the kernel ignores the bits: no_new_privs is set, and the
 // real owner is the real user anyway).
@@ -619,4 +651,5 @@ func (tr *tracer) fakeExec(t *tracee, host string) {
 	}
 	tr.fake.table.View(k, &a)
 	t.creds.Exec(a.Mode, a.UID, a.GID)
+	tr.fakeAuxv(t)
 }

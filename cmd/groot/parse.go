@@ -74,6 +74,13 @@ func (s stringAlias) String() string     { return *s.p }
 func (s stringAlias) Set(v string) error { *s.p = v; return nil }
 func (s stringAlias) Type() string       { return "DIR" }
 
+// idFlag is the pflag.Value of -0 and -i, which share one setting.
+type idFlag struct{ p *string }
+
+func (f idFlag) String() string     { return *f.p }
+func (f idFlag) Set(v string) error { *f.p = v; return nil }
+func (f idFlag) Type() string       { return "UID:GID" }
+
 // defaultPath is what the guest's PATH lookup uses when the environment has none.
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -83,7 +90,7 @@ type options struct {
 	unsharePID, unshareNet, unshareIPC    bool
 	unshareCgroup, unshareAll             bool
 	layout                                []layout
-	rootID, killOnExit, help, showVersion bool
+	killOnExit, help, showVersion bool
 	verbose                               int
 }
 
@@ -99,8 +106,9 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.Var(stringAlias{&o.cwd}, "pwd", "same as -w")
 	fs.VarP(layoutFlag{"R", &o.layout}, "R", "R", "same as -r DIR plus bindings of the host's /etc/passwd, /etc/hosts, /dev, /proc, /sys, /tmp, /run, $HOME ...")
 	fs.VarP(layoutFlag{"S", &o.layout}, "S", "S", "same as -0 -r DIR plus bindings of /etc/hosts, /etc/resolv.conf, /dev, /proc, /sys, /tmp, $HOME ...")
-	fs.BoolVarP(&o.rootID, "root-id", "0", false, "make the guest believe it runs as root (uid 0, gid 0)")
-	fs.StringVarP(&o.changeID, "change-id", "i", "", "make the guest believe it runs as UID:GID")
+	// -0 and -i write the same setting: the later one wins, as in PRoot.
+	fs.VarPF(idFlag{&o.changeID}, "root-id", "0", "make the guest believe it runs as root (uid 0, gid 0)").NoOptDefVal = "0:0"
+	fs.VarP(idFlag{&o.changeID}, "change-id", "i", "make the guest believe it runs as UID:GID")
 	fs.StringVar(&o.fakeDB, "fake-db", "", "keep -0/-i's fake owners, modes and device nodes in FILE between runs (created if missing)")
 	fs.StringVarP(&o.kernel, "kernel-release", "k", "", "make uname report STRING as the kernel release")
 	fs.IntVarP(&o.verbose, "verbose", "v", 0, "print what groot does at level N (1: mode, 2: translations, 3: every syscall; negative: no warnings)")
@@ -147,10 +155,14 @@ func writeFlagUsage(b *strings.Builder, f *pflag.Flag) {
 	arg := ""
 	switch f.Value.Type() {
 	case "bool":
+	case "UID:GID":
+		if f.NoOptDefVal == "" {
+			arg = " UID:GID"
+		}
 	case "int":
 		arg = " N"
 	case "string":
-		arg = map[string]string{"change-id": " UID:GID", "kernel-release": " STRING", "mode": " MODE", "hostname": " NAME"}[f.Name]
+		arg = map[string]string{"kernel-release": " STRING", "mode": " MODE", "hostname": " NAME"}[f.Name]
 	default:
 		arg = " " + f.Value.Type()
 	}
@@ -258,9 +270,6 @@ func parse(args, environ []string, cwd string) (*config.Config, error) {
 		return nil, err
 	}
 	cfg.Table = table
-	if o.rootID {
-		cfg.ChangeID, cfg.UID, cfg.GID = true, 0, 0
-	}
 	if o.changeID != "" {
 		u, g, ok := strings.Cut(o.changeID, ":")
 		uid, err1 := strconv.ParseUint(u, 10, 32)

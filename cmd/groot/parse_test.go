@@ -418,3 +418,25 @@ func TestHelpVersionExit(t *testing.T) {
 		}
 	}
 }
+
+// TestRootIDAndChangeIDLastWins: -0 and -i set one thing, the later on the command line
+// wins (PRoot's test-yyyyyyyy).
+func TestRootIDAndChangeIDLastWins(t *testing.T) {
+	root := t.TempDir()
+	for _, c := range []struct {
+		args     []string
+		uid, gid int
+	}{
+		{[]string{"-i", "5:6", "-0"}, 0, 0},
+		{[]string{"-0", "-i", "5:6"}, 5, 6},
+		{[]string{"-0", "-i", "5:6", "-0"}, 0, 0},
+	} {
+		cfg, err := parse(append(append(c.args, "-r", root), "/bin/true"), []string{"PATH=/bin"}, "/")
+		if err != nil {
+			t.Fatalf("%q: %v", c.args, err)
+		}
+		if !cfg.ChangeID || cfg.UID != c.uid || cfg.GID != c.gid {
+			t.Errorf("%q: change %v %d:%d, want %d:%d", c.args, cfg.ChangeID, cfg.UID, cfg.GID, c.uid, c.gid)
+		}
+	}
+}

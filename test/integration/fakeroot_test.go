@@ -38,6 +38,7 @@ func TestFakeRootSameAsRoot(t *testing.T) {
 		{"root-ignores-modes", "cd /tmp && rm -rf d f && mkdir -m 0 d && touch d/f && ls d && stat -c %a d && echo x > f && chmod 0444 f && echo y >> f && cat f && stat -c %a f && chmod 0 f && cat f && rm -rf d f"},
 		{"set-ids", "ids seq"},
 		{"no-new-privs", "ids nnp"},
+		{"auxv-ids", "ids auxv"},
 		{"tar-ownership", "cd /tmp && rm -rf t t.tar && mkdir t && touch t/a && chown 12:34 t/a && tar cf t.tar t && tar tvf t.tar | awk '{print $2}' && rm -rf t t.tar"},
 	}
 	for _, c := range cases {
@@ -58,10 +59,10 @@ func TestFakeRootSameAsRoot(t *testing.T) {
 
 // TestChangeID: -i UID:GID is the same as running as that user natively.
 func TestChangeID(t *testing.T) {
-	want := nativeAs(t, 123, 456, nil, "sh", "-c", "id; ids seq | head -3")
+	want := nativeAs(t, 123, 456, nil, "sh", "-c", "id; ids seq | head -3; ids auxv")
 	for _, m := range fakeModes() {
 		t.Run(m.Name, func(t *testing.T) {
-			same(t, groot(t, m, []string{"-i", "123:456"}, "sh", "-c", "id; ids seq | head -3"), want)
+			same(t, groot(t, m, []string{"-i", "123:456"}, "sh", "-c", "id; ids seq | head -3; ids auxv"), want)
 		})
 	}
 }

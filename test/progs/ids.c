@@ -3,6 +3,7 @@
  *   ids seq            a fixed sequence of set*id calls, printing every result and the ids after it
  *   ids fstat PATH     owner and mode as fstat, fstatat(AT_EMPTY_PATH) and statx(AT_EMPTY_PATH) see them
  *   ids nnp            prctl(PR_GET_NO_NEW_PRIVS)
+ *   ids auxv           the ids in the auxiliary vector (getauxval)
  *   ids undumpable P   prctl(PR_SET_DUMPABLE, 0), then open P by path (sudo and ssh-agent do so)
  */
 #define _GNU_SOURCE
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -82,6 +84,11 @@ int main(int argc, char **argv) {
 		printf("read %.*s\n", (int)strcspn(buf, "\n"), buf);
 		printf("set %d\n", prctl(PR_SET_DUMPABLE, 1, 0, 0, 0));
 		printf("get %d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "auxv") == 0) {
+		printf("AT_UID %lu AT_EUID %lu AT_GID %lu AT_EGID %lu\n", getauxval(AT_UID), getauxval(AT_EUID),
+		       getauxval(AT_GID), getauxval(AT_EGID));
 		return 0;
 	}
 	if (argc >= 2 && strcmp(argv[1], "nnp") == 0) {
