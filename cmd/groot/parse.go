@@ -90,7 +90,7 @@ type options struct {
 	unsharePID, unshareNet, unshareIPC    bool
 	unshareCgroup, unshareAll             bool
 	layout                                []layout
-	killOnExit, help, showVersion bool
+	killOnExit, help, showVersion         bool
 	verbose                               int
 }
 
