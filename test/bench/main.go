@@ -77,7 +77,11 @@ func toolsFor(groot string, root bool) []tool {
 		{name: "groot-userns", groot: true, argv: func(r string, w workload) []string {
 			return append([]string{groot, "--mode", "userns", "-r", r}, sh(w)...)
 		}},
+		{name: "groot-ptrace-0", groot: true, argv: func(r string, w workload) []string {
+			return append([]string{groot, "--mode", "ptrace", "-0", "-r", r}, sh(w)...)
+		}},
 		{name: "proot", argv: func(r string, w workload) []string { return append([]string{"proot", "-r", r}, sh(w)...) }},
+		{name: "proot-0", argv: func(r string, w workload) []string { return append([]string{"proot", "-0", "-r", r}, sh(w)...) }},
 		{name: "bwrap", argv: func(r string, w workload) []string {
 			return append([]string{"bwrap", "--bind", r, "/", "--proc", "/proc", "--dev", "/dev"}, sh(w)...)
 		}},
@@ -279,6 +283,17 @@ func target(w workload, t tool, o outcome, all map[string]outcome) string {
 		if w.name == "make" {
 			goals = append(goals, verdict("own RSS < 40 MiB", o.ownKiB < 40*1024, o.ownKiB > 0))
 		}
+	case "groot-ptrace-0":
+		// Fake root's price (its time over the same engine's without -0) is no larger
+		// than PRoot's price for -0, measured in the same run.
+		g, p, p0 := all["groot-ptrace"], all["proot"], all["proot-0"]
+		known := timed && g.bad == "" && g.med > 0 && p.bad == "" && p.med > 0 && p0.bad == "" && p0.med > 0
+		price := func(with, without outcome) float64 { return float64(with.med) / float64(without.med) }
+		goal := "-0 price <= proot's"
+		if known {
+			goal = fmt.Sprintf("-0 price %.2fx <= proot's %.2fx", price(o, g), price(p0, p))
+		}
+		goals = append(goals, verdict(goal, known && price(o, g) <= price(p0, p), known))
 	case "groot-userns":
 		known := timed && bw.bad == "" && bw.med > 0
 		if w.name == "true" {
