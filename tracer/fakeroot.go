@@ -693,16 +693,22 @@ func (tr *tracer) fakeAuxv(t *tracee) {
 	if err != nil {
 		return
 	}
+	// One read of the whole vector, one write back: an exec must stay cheap.
+	b := make([]byte, 16*(len(auxv)+1))
+	if readMem(t.tid, addr, b) != nil {
+		return
+	}
 	want := map[uint64]uint32{atUID: t.creds.RUID, atEUID: t.creds.EUID, atGID: t.creds.RGID, atEGID: t.creds.EGID}
-	for i := uint64(0); i < uint64(2*len(auxv)); i += 2 {
-		key, err := readUint64(t.tid, addr+i*8)
-		if err != nil || key == atNull {
-			return
+	for i := 0; i+16 <= len(b); i += 16 {
+		key := binary.NativeEndian.Uint64(b[i:])
+		if key == atNull {
+			break
 		}
 		if v, ok := want[key]; ok {
-			_ = writeUint64(t.tid, addr+i*8+8, uint64(v))
+			binary.NativeEndian.PutUint64(b[i+8:], uint64(v))
 		}
 	}
+	_ = writeMem(t.tid, addr, b)
 }
 
 // fakeExec applies a set-user-ID or set-group-ID program's fake owner to the task's

@@ -157,6 +157,16 @@ stat -c '%u:%g %a %n' /usr/share/groot-demo/file
 		}
 	})
 
+	// -k: coreutils' uname reads the release through uname(2).
+	t.Run("kernel-release", func(t *testing.T) {
+		for _, m := range fakeModes() {
+			args := append(append([]string{}, m.Args...), "-k", "4.99.0", "-r", root, "uname", "-r")
+			if r := run(t, m.Env, true, grootBin, args...); r.Stdout != "4.99.0\n" {
+				t.Errorf("%s: uname -r under -k 4.99.0: %+v", m.Name, r)
+			}
+		}
+	})
+
 	// --fake-db: the owner set in one run is seen by the next, and recorded by tar.
 	t.Run("fake-db", func(t *testing.T) {
 		db := filepath.Join(filepath.Dir(root), "owners.db")
