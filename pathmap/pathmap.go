@@ -3,7 +3,6 @@
 package pathmap
 
 import (
-	"io/fs"
 	"strings"
 
 	"github.com/groot-sandbox/groot/bindings"
@@ -62,8 +61,27 @@ func Inner(root, p string) string {
 	return p
 }
 
+// Error is a failed resolution: the errno the kernel's walk would give for the guest
+// path, and where the walk failed on the host.
+type Error struct {
+	Path  string // the guest path
+	Errno unix.Errno
+	// Host is a host path on which the kernel's own walk fails the same way: the part
+	// resolved so far, the failing component and the rest. It is "" where no host path
+	// would (ELOOP through guest symlinks, ENAMETOOLONG): the caller reports Errno itself.
+	Host string
+}
+
+func (e *Error) Error() string { return "resolve " + e.Path + ": " + e.Errno.Error() }
+func (e *Error) Unwrap() error { return e.Errno }
+
 func fail(path string, errno unix.Errno) error {
-	return &fs.PathError{Op: "resolve", Path: path, Err: errno}
+	return &Error{Path: path, Errno: errno}
+}
+
+// failAt is fail for a walk that stopped at host path host, with rest still to walk.
+func failAt(path string, errno unix.Errno, host, rest string) error {
+	return &Error{Path: path, Errno: errno, Host: host + rest}
 }
 
 // nextComponent splits off the first non-empty component of p.
@@ -109,7 +127,7 @@ func parent(p string) string {
 }
 
 // Resolve resolves path (absolute, or relative to the guest directory dir) and follows a
-// symlink in the last component only when follow is set. Errors are *fs.PathError wrapping
+// symlink in the last component only when follow is set. Errors are *Error wrapping
 // a unix.Errno (ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG, EACCES) as the kernel would give.
 func (r *Resolver) Resolve(dir, path string, follow bool) (Result, error) {
 	if path == "" {
@@ -157,7 +175,7 @@ func (r *Resolver) Resolve(dir, path string, follow bool) (Result, error) {
 			if err == unix.ENOENT && last {
 				return Result{Host: host, Guest: next, Exists: false}, nil
 			}
-			return Result{}, fail(path, err.(unix.Errno))
+			return Result{}, failAt(path, err.(unix.Errno), host, rest)
 		}
 		if st.Mode&unix.S_IFMT == unix.S_IFLNK && (!last || follow || trailing) {
 			links++
@@ -189,7 +207,7 @@ func (r *Resolver) Resolve(dir, path string, follow bool) (Result, error) {
 			continue
 		}
 		if !last && st.Mode&unix.S_IFMT != unix.S_IFDIR {
-			return Result{}, fail(path, unix.ENOTDIR)
+			return Result{}, failAt(path, unix.ENOTDIR, host, rest)
 		}
 		cur = next
 	}
@@ -202,7 +220,7 @@ func (r *Resolver) Resolve(dir, path string, follow bool) (Result, error) {
 	}
 	if trailing {
 		if err := unix.Stat(host, &st); err == nil && st.Mode&unix.S_IFMT != unix.S_IFDIR {
-			return Result{}, fail(path, unix.ENOTDIR)
+			return Result{}, failAt(path, unix.ENOTDIR, host, "/")
 		}
 	}
 	return Result{Host: host, Guest: cur, Exists: true}, nil

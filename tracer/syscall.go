@@ -191,7 +191,13 @@ func (tr *tracer) translatePaths(t *tracee, e *syscalls.Entry) error {
 			if err == errNoTranslation {
 				continue
 			}
-			return err
+			if err := t.failedWalk(e, p, err); err != nil {
+				return err
+			}
+			continue
+		}
+		if res.Host != "" && !res.Exists && lookupOnly(t, e) {
+			return unix.ENOENT
 		}
 		if asIs {
 			continue
@@ -202,6 +208,18 @@ func (tr *tracer) translatePaths(t *tracee, e *syscalls.Entry) error {
 		tr.logf(2, "pid %d: %s: %s -> %s", t.tid, e.Name, res.Guest, res.Host)
 	}
 	return nil
+}
+
+// failedWalk handles a path argument whose guest walk failed: the error is the answer
+// for a lookup-only call (lookupOnly); any other call gets a host path on which the
+// kernel's walk fails the same way, so that the kernel's own argument checks come first
+// (nil is then returned). Errors no host path reproduces are returned as they are.
+func (t *tracee) failedWalk(e *syscalls.Entry, p syscalls.PathArg, err error) error {
+	var perr *pathmap.Error
+	if !errors.As(err, &perr) || perr.Host == "" || lookupOnly(t, e) {
+		return err
+	}
+	return t.setPathArg(p.Path, perr.Host)
 }
 
 // setPathArg points argument i at a copy of host in scratch memory.
@@ -409,7 +427,10 @@ func (tr *tracer) enterReadlink(t *tracee, e *syscalls.Entry) error {
 	// Resolved in full: a link inside a binding may need its text translated.
 	res, asIs, err := tr.resolveArgBase(t, p, false)
 	if err != nil {
-		return err
+		return t.failedWalk(e, p, err)
+	}
+	if !res.Exists && lookupOnly(t, e) {
+		return unix.ENOENT
 	}
 	if strings.HasPrefix(res.Host, "/proc/") {
 		if target, magic, handled := t.Readlink(res.Host); handled && !magic {

@@ -46,6 +46,7 @@ func TestSameAsNative(t *testing.T) {
 		{name: "execve-errors", cmd: []string{"sh", "-c", `printf 'junk\n' > /tmp/junk; chmod +x /tmp/junk; printf '#!/bin/sh\n' > /tmp/noexec; chmod -x /tmp/noexec; printf '#!/nowhere/sh\n' > /tmp/badinterp; chmod +x /tmp/badinterp; for p in /nope /tmp /tmp/junk /tmp/noexec /tmp/badinterp /etc/passwd/x; do execerr $p; done`}},
 		{name: "threads8", cmd: []string{"threads8"}},
 		{name: "not-dumpable", cmd: []string{"ids", "undumpable", "/etc/passwd"}},
+		{name: "missing-file-errors", cmd: []string{"sh", "-c", "ids missing /etc/nowhere; ids missing /nodir/x; ids missing /etc/passwd/x; cd /etc && ids missing nowhere"}},
 		{name: "exec-from-thread", cmd: []string{"/usr/local/bin/execthread"}},
 		{name: "go-goroutines", cmd: []string{"sh", "-c", "rm -rf /tmp/goio && mkdir /tmp/goio && goio /tmp/goio"}},
 		{name: "write-into-rootfs", cmd: []string{"sh", "-c", "echo written > /tmp/w.txt && cat /tmp/w.txt && rm /tmp/w.txt"}},

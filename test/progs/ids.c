@@ -4,6 +4,7 @@
  *   ids fstat PATH     owner and mode as fstat, fstatat(AT_EMPTY_PATH) and statx(AT_EMPTY_PATH) see them
  *   ids nnp            prctl(PR_GET_NO_NEW_PRIVS)
  *   ids auxv           the ids in the auxiliary vector (getauxval)
+ *   ids missing P      lookups of the missing path P, with valid and invalid other arguments
  *   ids undumpable P   prctl(PR_SET_DUMPABLE, 0), then open P by path (sudo and ssh-agent do so)
  */
 #define _GNU_SOURCE
@@ -84,6 +85,29 @@ int main(int argc, char **argv) {
 		printf("read %.*s\n", (int)strcspn(buf, "\n"), buf);
 		printf("set %d\n", prctl(PR_SET_DUMPABLE, 1, 0, 0, 0));
 		printf("get %d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "missing") == 0) {
+		const char *p = argv[2];
+		struct stat st;
+		struct statx sx;
+		char buf[16];
+#define TRY(call) printf("%-44s %s\n", #call, (call) < 0 ? strerror(errno) : "ok")
+		TRY(stat(p, &st));
+		TRY(lstat(p, &st));
+		TRY(fstatat(AT_FDCWD, p, &st, 0));
+		TRY(fstatat(AT_FDCWD, p, &st, 0x40000));
+		TRY(statx(AT_FDCWD, p, 0, STATX_BASIC_STATS, &sx));
+		TRY(statx(AT_FDCWD, p, 0, 0x80000000u, &sx));
+		TRY(statx(AT_FDCWD, p, 0x40000, STATX_BASIC_STATS, &sx));
+		TRY(access(p, R_OK));
+		TRY(access(p, 8));
+		TRY(syscall(SYS_faccessat2, AT_FDCWD, p, R_OK, 0x40000));
+		TRY(open(p, O_RDONLY));
+		TRY(open(p, O_RDONLY | O_DIRECTORY));
+		TRY(readlink(p, buf, sizeof buf));
+		TRY(readlink(p, buf, 0));
+		TRY(readlinkat(AT_FDCWD, p, buf, -1));
 		return 0;
 	}
 	if (argc >= 2 && strcmp(argv[1], "auxv") == 0) {
