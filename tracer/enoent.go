@@ -29,7 +29,10 @@ func lookupOnly(t *tracee, e *syscalls.Entry) bool {
 	case "newfstatat":
 		return a(3)&^statFlags == 0
 	case "statx":
-		return a(2)&^(statFlags|unix.AT_STATX_FORCE_SYNC|unix.AT_STATX_DONT_SYNC) == 0 && a(3)&unix.STATX__RESERVED == 0
+		const syncType = unix.AT_STATX_FORCE_SYNC | unix.AT_STATX_DONT_SYNC
+		return a(2)&^(statFlags|syncType) == 0 && a(2)&syncType != syncType && a(3)&unix.STATX__RESERVED == 0
+	case "fstat": // no path; for the callers that answer it in the tracer
+		return true
 	case "access":
 		return a(1)&^7 == 0
 	case "faccessat":

@@ -356,64 +356,10 @@ func (tr *tracer) fakeOwnNew(t *tracee, k ownership.Key, path string, real owner
 	}
 }
 
-// fakeStat answers a stat-family call in the tracer: it makes the same call on the
-// translated path (the tracer runs as the same real user, so the kernel's permission
-// checks and errors are the same), applies the fake view, writes the struct where the
-// guest asked and skips the syscall. One stop instead of an entry and an exit stop. It
-// declines (false) when the tracer cannot name the same file: a NULL path, or a host path
-// under /proc that is not one of the tracee's own cwd and fd links (/proc/self would be
-// the tracer's).
+// fakeStat answers a stat-family call in the tracer with the fake view applied
+// (answerStat).
 func (tr *tracer) fakeStat(t *tracee, e *syscalls.Entry) bool {
-	path, follow, ok := t.tracerPath(e, 0)
-	if !ok {
-		return false
-	}
-	if strings.HasPrefix(path, "/proc/") {
-		own := "/proc/" + strconv.Itoa(t.tid) + "/"
-		if !strings.HasPrefix(path, own+"cwd") && !strings.HasPrefix(path, own+"fd/") {
-			return false
-		}
-	}
-	buf := t.orig.arg(e.FakeArg)
-	flags := 0
-	if !follow {
-		flags = unix.AT_SYMLINK_NOFOLLOW
-	}
-	if e.Fake == syscalls.FakeStatx {
-		// statx(dfd, path, flags, mask, buf): the sync flags and the mask are the guest's.
-		sflags := int(t.orig.arg(2)) & (unix.AT_STATX_FORCE_SYNC | unix.AT_STATX_DONT_SYNC) // AT_STATX_SYNC_TYPE
-		var stx unix.Statx_t
-		if err := unix.Statx(unix.AT_FDCWD, path, flags|sflags|unix.AT_NO_AUTOMOUNT, int(t.orig.arg(3)), &stx); err != nil {
-			t.skip(-int64(errnoOf(err)))
-			return true
-		}
-		k := ownership.Key{Dev: unix.Mkdev(stx.Dev_major, stx.Dev_minor), Ino: stx.Ino}
-		a := ownership.Attr{UID: stx.Uid, GID: stx.Gid, Mode: uint32(stx.Mode), Rdev: unix.Mkdev(stx.Rdev_major, stx.Rdev_minor)}
-		tr.fake.table.View(k, &a)
-		stx.Uid, stx.Gid, stx.Mode = a.UID, a.GID, uint16(a.Mode)
-		stx.Rdev_major, stx.Rdev_minor = unix.Major(a.Rdev), unix.Minor(a.Rdev)
-		if writeMem(t.tid, buf, statxBytes(&stx)) != nil {
-			t.skip(-int64(unix.EFAULT))
-			return true
-		}
-		t.skip(0)
-		return true
-	}
-	var st unix.Stat_t
-	if err := unix.Fstatat(unix.AT_FDCWD, path, &st, flags|unix.AT_NO_AUTOMOUNT); err != nil {
-		t.skip(-int64(errnoOf(err)))
-		return true
-	}
-	k := ownership.Key{Dev: st.Dev, Ino: st.Ino}
-	a := ownership.Attr{UID: st.Uid, GID: st.Gid, Mode: st.Mode, Rdev: st.Rdev}
-	tr.fake.table.View(k, &a)
-	st.Uid, st.Gid, st.Mode, st.Rdev = a.UID, a.GID, a.Mode, a.Rdev
-	if writeMem(t.tid, buf, statBytes(&st)) != nil {
-		t.skip(-int64(unix.EFAULT))
-		return true
-	}
-	t.skip(0)
-	return true
+	return tr.answerStat(t, e, tr.fake.table.View)
 }
 
 // fixStat rewrites the owner, mode and rdev of the struct stat or statx the kernel wrote

@@ -17,6 +17,7 @@ func (tr *tracer) loop() (int, error) {
 			continue
 		}
 		if err == unix.ECHILD {
+			tr.stats.report()
 			return tr.status, nil
 		}
 		if err != nil {
@@ -60,6 +61,7 @@ func isStopSignal(sig unix.Signal) bool {
 }
 
 func (tr *tracer) stopped(t *tracee, ws unix.WaitStatus) {
+	tr.stats.count(t, ws)
 	sig := ws.StopSignal()
 	event := int(ws>>16) & 0xff
 	switch {

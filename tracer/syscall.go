@@ -48,6 +48,8 @@ func (tr *tracer) enter(t *tracee) bool {
 	err := tr.translate(t, e)
 	if err == nil && tr.fake != nil && e.Fake != syscalls.FakeNone && !t.skipped {
 		err = tr.fakeEnter(t, e)
+	} else if err == nil && tr.fake == nil {
+		tr.answerMetadata(t, e)
 	}
 	if err != nil {
 		var errno unix.Errno

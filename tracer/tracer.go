@@ -62,6 +62,8 @@ type tracer struct {
 	boundNames map[string]struct{}
 	// fake is fake root's state (-0, -i); nil without them.
 	fake *fakeRoot
+	// stats counts stops for GROOT_STATS=1; nil otherwise.
+	stats *stopStats
 }
 
 // Run runs cfg.Command under the tracer and returns the guest's exit status
@@ -107,6 +109,7 @@ func Run(cfg *config.Config) (int, error) {
 		return 0, fmt.Errorf("bindings: %w", err)
 	}
 	tr.hostname = cfg.Hostname
+	tr.stats = newStopStats()
 	tr.boundNames = make(map[string]struct{})
 	for _, b := range cfg.Table.All() {
 		tr.boundNames[filepath.Base(b.Guest)] = struct{}{}

@@ -1,0 +1,138 @@
+package tracer
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/groot-sandbox/groot/ownership"
+	"github.com/groot-sandbox/groot/syscalls"
+	"golang.org/x/sys/unix"
+)
+
+// Answering calls in the tracer. A syscall whose path the tracer rewrote costs two stops:
+// the entry, and the exit where the argument registers are restored (the syscall ABI
+// preserves them and compiled code relies on it). Calls that only read metadata by path —
+// the stat family, access, readlink — the tracer can make itself on the translated path
+// and hand the result back: it runs as the same real user, so the kernel's permission
+// checks and errors are the guest's; the syscall is skipped and the guest's registers are
+// never changed. One stop instead of two.
+//
+// The tracer cannot name the guest's file when the path is NULL, or when the host path
+// lies under /proc other than the tracee's own cwd and fd links (a /proc/self there would
+// be the tracer's): those calls go to the kernel as usual.
+
+// answerable reports whether the tracer can name the file of path argument 0 itself, and
+// returns the path it uses.
+func (t *tracee) answerable(e *syscalls.Entry) (path string, follow, ok bool) {
+	if !lookupOnly(t, e) {
+		return "", false, false // an argument the kernel rejects first
+	}
+	path, follow, ok = t.tracerPath(e, 0)
+	if !ok {
+		return "", false, false
+	}
+	if strings.HasPrefix(path, "/proc/") {
+		own := "/proc/" + strconv.Itoa(t.tid) + "/"
+		if !strings.HasPrefix(path, own+"cwd") && !strings.HasPrefix(path, own+"fd/") {
+			return "", false, false
+		}
+	}
+	return path, follow, true
+}
+
+// answerStat makes a stat, lstat, fstat, newfstatat or statx call in the tracer, applies
+// view (fake root's ownership; nil for none) and writes the kernel's struct where the guest
+// asked. It reports false when the call must go to the kernel.
+func (tr *tracer) answerStat(t *tracee, e *syscalls.Entry, view func(ownership.Key, *ownership.Attr)) bool {
+	path, follow, ok := t.answerable(e)
+	if !ok {
+		return false
+	}
+	buf := t.orig.arg(e.FakeArg)
+	flags := 0
+	if !follow {
+		flags = unix.AT_SYMLINK_NOFOLLOW
+	}
+	if e.Fake == syscalls.FakeStatx {
+		// statx(dfd, path, flags, mask, buf): the sync flags and the mask are the guest's.
+		sflags := int(t.orig.arg(2)) & (unix.AT_STATX_FORCE_SYNC | unix.AT_STATX_DONT_SYNC | unix.AT_NO_AUTOMOUNT)
+		var stx unix.Statx_t
+		if err := unix.Statx(unix.AT_FDCWD, path, flags|sflags, int(t.orig.arg(3)), &stx); err != nil {
+			t.skip(-int64(errnoOf(err)))
+			return true
+		}
+		if view != nil {
+			k := ownership.Key{Dev: unix.Mkdev(stx.Dev_major, stx.Dev_minor), Ino: stx.Ino}
+			a := ownership.Attr{UID: stx.Uid, GID: stx.Gid, Mode: uint32(stx.Mode), Rdev: unix.Mkdev(stx.Rdev_major, stx.Rdev_minor)}
+			view(k, &a)
+			stx.Uid, stx.Gid, stx.Mode = a.UID, a.GID, uint16(a.Mode)
+			stx.Rdev_major, stx.Rdev_minor = unix.Major(a.Rdev), unix.Minor(a.Rdev)
+		}
+		return t.answerBytes(buf, statxBytes(&stx))
+	}
+	if e.Name == "newfstatat" {
+		flags |= int(t.orig.arg(3)) & unix.AT_NO_AUTOMOUNT
+	}
+	var st unix.Stat_t
+	if err := unix.Fstatat(unix.AT_FDCWD, path, &st, flags); err != nil {
+		t.skip(-int64(errnoOf(err)))
+		return true
+	}
+	if view != nil {
+		k := ownership.Key{Dev: st.Dev, Ino: st.Ino}
+		a := ownership.Attr{UID: st.Uid, GID: st.Gid, Mode: st.Mode, Rdev: st.Rdev}
+		view(k, &a)
+		st.Uid, st.Gid, st.Mode, st.Rdev = a.UID, a.GID, a.Mode, a.Rdev
+	}
+	return t.answerBytes(buf, statBytes(&st))
+}
+
+// answerBytes writes b at addr in the tracee and skips the syscall with 0 (EFAULT when
+// the guest's buffer is not writable, as the kernel's copy_to_user would fail).
+func (t *tracee) answerBytes(addr uint64, b []byte) bool {
+	if writeMem(t.tid, addr, b) != nil {
+		t.skip(-int64(unix.EFAULT))
+		return true
+	}
+	t.skip(0)
+	return true
+}
+
+// answerAccess makes an access, faccessat or faccessat2 call in the tracer.
+func (tr *tracer) answerAccess(t *tracee, e *syscalls.Entry) bool {
+	path, follow, ok := t.answerable(e)
+	if !ok {
+		return false
+	}
+	mode := uint32(t.orig.arg(e.FakeArg))
+	flags := 0
+	if e.Name == "faccessat2" {
+		flags = int(t.orig.arg(e.FakeArg+1)) & unix.AT_EACCESS
+	}
+	if !follow {
+		flags |= unix.AT_SYMLINK_NOFOLLOW
+	}
+	// faccessat2 (Linux 5.8); x/sys falls back to faccessat and emulates the flags on
+	// older kernels, with the tracer's ids, which are the tracee's real ones.
+	if err := unix.Faccessat(unix.AT_FDCWD, path, mode, flags); err != nil {
+		t.skip(-int64(errnoOf(err)))
+		return true
+	}
+	t.skip(0)
+	return true
+}
+
+// answerMetadata answers a stat-family or access call whose path the tracer rewrote
+// (an exit stop would otherwise restore the registers). Under fake root the fake-root
+// code answers them itself.
+func (tr *tracer) answerMetadata(t *tracee, e *syscalls.Entry) {
+	if !t.modified || t.skipped || t.exit != exitRestore {
+		return
+	}
+	switch e.Fake {
+	case syscalls.FakeStat, syscalls.FakeStatx:
+		tr.answerStat(t, e, nil)
+	case syscalls.FakeAccess:
+		tr.answerAccess(t, e)
+	}
+}
