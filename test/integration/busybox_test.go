@@ -12,6 +12,7 @@ type nativeCase struct {
 	name  string
 	binds []bind // bindings, given to groot as -b and made natively as bind mounts
 	cmd   []string
+	needs string // a program of the fixture the case needs (the arm64 VM's lacks musl)
 }
 
 func bindOpts(binds []bind) []string {
@@ -39,7 +40,8 @@ func TestSameAsNative(t *testing.T) {
 		{name: "killed-term", cmd: []string{"sh", "-c", "kill -TERM $$"}},
 		{name: "unix-socket", binds: dev, cmd: []string{"sh", "-c", "(usock serve /tmp/usock.s & sleep 0.3; usock connect /tmp/usock.s hello; wait) | sort"}},
 		{name: "unix-socket-long-path", binds: dev, cmd: []string{"sh", "-c", "d=/tmp/" + strings.Repeat("long-directory-name/", 4) + "x && mkdir -p $d && (usock serve $d/sock & sleep 0.3; usock connect $d/sock hi; wait) | sort; rm -rf /tmp/long-directory-name"}},
-		{name: "musl-guest-interpreter", binds: proc, cmd: []string{"hello-musl", "a", "b c"}},
+		{name: "musl-guest-interpreter", binds: proc, cmd: []string{"hello-musl", "a", "b c"}, needs: "/usr/local/bin/hello-musl"},
+		{name: "glibc-guest-interpreter", binds: proc, cmd: []string{"hello-glibc", "a", "b c"}},
 		{name: "proc-self-exe", binds: proc, cmd: []string{"sh", "-c", "readlink /proc/self/exe; cat /proc/self/comm; ls -l /proc/self/cwd | sed 's/.*-> //'"}},
 		{name: "reexec-proc-self-exe", binds: proc, cmd: []string{"execerr", "/proc/self/exe", "again"}},
 		{name: "shebang-chain", cmd: []string{"sh", "-c", `printf '#!/bin/sh\necho "$0" "$@"\n' > /tmp/s2; printf '#!/tmp/s2 opt arg\n' > /tmp/s1; chmod +x /tmp/s1 /tmp/s2; /tmp/s1 x y; cd /tmp && ./s1 z`}},
@@ -54,6 +56,9 @@ func TestSameAsNative(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if c.needs != "" {
+				needs(t, c.needs, exists(filepath.Join(rootfs, c.needs)))
+			}
 			want := native(t, c.binds, c.cmd...)
 			for _, m := range modes() {
 				t.Run(m.Name, func(t *testing.T) {

@@ -145,7 +145,7 @@ func TestIsolationNeedsNamespaces(t *testing.T) {
 	}
 	script := "echo 0 > /proc/sys/user/max_user_namespaces || exit 99\n" +
 		shq(grootBin) + " --unshare-net -r " + shq(rootfs) + " touch " + marker + "; echo status=$?\n"
-	got = run(t, work, nil, true, "unshare", "--user", "--map-root-user", "sh", "-c", script)
+	got = run(t, work, nil, true, "unshare", "-r", "sh", "-c", script)
 	if got.Stdout != "status=1\n" || !strings.Contains(got.Stderr, "--unshare-net needs user namespaces") {
 		t.Errorf("auto mode without namespaces: %v", got)
 	}

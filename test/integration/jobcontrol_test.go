@@ -15,9 +15,8 @@ func TestJobControl(t *testing.T) {
 	if isProot {
 		t.Skip("groot's job control")
 	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Fatal("tmux is needed for the job control test (bash .ci/run installs it)")
-	}
+	_, err := exec.LookPath("tmux")
+	needs(t, "tmux", err == nil)
 	for _, m := range modes() {
 		t.Run(m.Name, func(t *testing.T) {
 			session := "groot-jc-" + m.Name

@@ -3,10 +3,16 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#ifdef __GLIBC__
+#define HELLO_LIBC "glibc"
+#else
+#define HELLO_LIBC "musl"
+#endif
+
 int main(int argc, char **argv) {
 	char exe[256] = {0};
 	if (readlink("/proc/self/exe", exe, sizeof exe - 1) < 0) snprintf(exe, sizeof exe, "(no /proc)");
-	printf("hello from musl:");
+	printf("hello from %s:", HELLO_LIBC);
 	for (int i = 0; i < argc; i++) printf(" %s", argv[i]);
 	char comm[32] = {0};
 	FILE *f = fopen("/proc/self/comm", "r");
