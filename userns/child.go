@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 
 	"github.com/groot-sandbox/groot/internal/execerr"
 	"golang.org/x/sys/unix"
@@ -66,9 +67,11 @@ func ChildMain() {
 		execPID1(&sp, argv)
 	}
 	// The guest gets no capabilities: with the ambient set cleared, execve as a non-root
-	// uid leaves the permitted set empty.
-	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
-		fail('U', fmt.Errorf("clear ambient capabilities: %w", err))
+	// uid leaves the permitted set empty. Capability sets belong to each thread, and the
+	// Go runtime may run the exec (or initMain's fork) on another of its threads: clear
+	// them on all.
+	if _, _, e := syscall.AllThreadsSyscall(unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0); e != 0 {
+		fail('U', fmt.Errorf("clear ambient capabilities: %w", e))
 	}
 	if sp.PID {
 		os.Exit(initMain(&sp, argv, status))
@@ -236,7 +239,19 @@ func enterRoot(root string) error {
 		return err
 	}
 	if err := unix.PivotRoot(".", "."); err != nil {
-		return &mountError{"pivot_root", ".", root, err}
+		if err != unix.EINVAL {
+			return &mountError{"pivot_root", ".", root, err}
+		}
+		// The current root is the initial ramfs (a system running from its initramfs,
+		// as the arm64 test VM does), which pivot_root refuses (pivot_root(2), EINVAL).
+		// Move the new root over "/" and chroot into it instead, as switch_root does.
+		if err := unix.Mount(".", "/", "", unix.MS_MOVE, ""); err != nil {
+			return &mountError{"move new root over /", ".", "/", err}
+		}
+		if err := unix.Chroot("."); err != nil {
+			return &mountError{"chroot", ".", root, err}
+		}
+		return unix.Chdir("/")
 	}
 	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
 		return &mountError{"detach old root", "", ".", err}

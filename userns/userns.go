@@ -237,9 +237,9 @@ func start(sp *spec, role string, uid, gid int, flags uintptr) (pid int, wait fu
 		// The child re-executes groot as a non-root uid, and execve drops the
 		// capabilities it holds in its new user namespace (capabilities(7),
 		// "Transformation of capabilities during execve()") unless they are ambient.
-		// It needs CAP_SYS_ADMIN there for the mounts, and clears it before the guest
-		// runs.
-		AmbientCaps: []uintptr{unix.CAP_SYS_ADMIN},
+		// It needs CAP_SYS_ADMIN there for the mounts (and CAP_SYS_CHROOT where
+		// pivot_root is refused, see enterRoot), and clears them before the guest runs.
+		AmbientCaps: []uintptr{unix.CAP_SYS_ADMIN, unix.CAP_SYS_CHROOT},
 	}
 	if flags&unix.CLONE_NEWNET != 0 {
 		// Bringing the loopback interface up needs CAP_NET_ADMIN in the new network

@@ -94,7 +94,7 @@ func TestGuestDiesWithGroot(t *testing.T) {
 			}
 			cmd.Process.Kill()
 			cmd.Wait()
-			deadline := time.Now().Add(3 * time.Second)
+			deadline := time.Now().Add(10 * time.Second) // an emulated VM is slow
 			for sleepers(t) > 0 && time.Now().Before(deadline) {
 				time.Sleep(50 * time.Millisecond)
 			}
