@@ -3,7 +3,7 @@ GO ?= go
 BIN := bin/groot
 DEMO_ROOTFS := test/.cache/demo-busybox
 
-.PHONY: build demo test unit vet lint integration bench release clean
+.PHONY: build demo test unit vet lint integration test-arm64 bench release clean
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/groot
 
@@ -28,7 +28,12 @@ unit:
 integration: build
 	$(GO) test -count=1 -timeout 20m ./test/...
 
-test: lint build unit integration
+# The same integration suite on a real arm64 kernel under qemu (see test/arm64): needs
+# Debian's arm64 architecture enabled for apt-get download (bash .ci/run does it).
+test-arm64:
+	$(GO) run ./test/arm64
+
+test: lint build unit integration test-arm64
 
 bench: build
 	$(GO) run ./test/bench
