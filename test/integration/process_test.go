@@ -99,10 +99,43 @@ func TestGuestDiesWithGroot(t *testing.T) {
 				time.Sleep(50 * time.Millisecond)
 			}
 			if n := sleepers(t); n > 0 {
-				t.Errorf("%d guest processes survived groot", n)
+				t.Errorf("%d guest processes survived groot:\n%s", n, survivors())
 			}
 		})
 	}
+}
+
+// survivors describes the surviving sleeps and their parents, for a failure report.
+func survivors() string {
+	var b strings.Builder
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		data, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		cmd := strings.ReplaceAll(string(data), "\x00", " ")
+		if err != nil || !strings.HasPrefix(cmd, "sleep 3") {
+			continue
+		}
+		st, _ := os.ReadFile("/proc/" + e.Name() + "/status")
+		for _, l := range strings.Split(string(st), "\n") {
+			if strings.HasPrefix(l, "State:") || strings.HasPrefix(l, "PPid:") || strings.HasPrefix(l, "NSpid:") {
+				b.WriteString(e.Name() + " " + cmd + " " + l + "\n")
+			}
+		}
+		if ppid := procField(string(st), "PPid:"); ppid != "" {
+			pc, _ := os.ReadFile("/proc/" + ppid + "/cmdline")
+			b.WriteString("  parent " + ppid + ": " + strings.ReplaceAll(string(pc), "\x00", " ") + "\n")
+		}
+	}
+	return b.String()
+}
+
+func procField(status, key string) string {
+	for _, l := range strings.Split(status, "\n") {
+		if v, ok := strings.CutPrefix(l, key); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
 
 // sleepers counts the test user's "sleep 30"/"sleep 31" processes.

@@ -2,6 +2,7 @@
 # a Go init's own threads would take the namespace's first PIDs before the guest starts.
 #
 # Started as: init PATH ARGV0 ARGS... (environment: the guest's). It
+#   0. asks for SIGKILL when its parent (groot) dies (prctl PR_SET_PDEATHSIG),
 #   1. names itself "groot-init" (prctl PR_SET_NAME),
 #   2. writes "1" to /proc/sys/kernel/ns_last_pid so that the guest gets PID 2 (it holds
 #      CAP_SYS_ADMIN in the namespace's user namespace as an ambient capability),
@@ -16,6 +17,10 @@
 	.text
 _start:
 	mov r12, rsp                    # r12 -> argc
+	mov rax, 157                    # prctl(PR_SET_PDEATHSIG, SIGKILL): die with groot,
+	mov rdi, 1                      # whatever the exec chain did to the flag groot set
+	mov rsi, 9
+	syscall
 	mov rax, 157                    # prctl(PR_SET_NAME, name)
 	mov rdi, 15
 	lea rsi, [rip + name]

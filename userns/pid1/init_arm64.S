@@ -6,6 +6,10 @@
 	.text
 _start:
 	mov	x19, sp			// x19 -> argc
+	mov	x8, #167		// prctl(PR_SET_PDEATHSIG, SIGKILL): die with groot,
+	mov	x0, #1			// whatever the exec chain did to the flag groot set
+	mov	x1, #9
+	svc	#0
 	mov	x8, #167		// prctl(PR_SET_NAME, name)
 	mov	x0, #15
 	adr	x1, name
