@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/groot-sandbox/groot/config"
 	"github.com/groot-sandbox/groot/tracer"
@@ -19,6 +20,16 @@ func main() {
 	}
 	if userns.IsChild() {
 		userns.ChildMain()
+	}
+	if f := os.Getenv("GROOT_CPUPROFILE"); f != "" {
+		// groot's own CPU profile, for tuning the tracer (go tool pprof).
+		if out, err := os.Create(f); err == nil {
+			_ = pprof.StartCPUProfile(out)
+			status := run(os.Args[1:])
+			pprof.StopCPUProfile()
+			out.Close()
+			os.Exit(status)
+		}
 	}
 	os.Exit(run(os.Args[1:]))
 }

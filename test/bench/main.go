@@ -234,8 +234,8 @@ func median(ds []time.Duration) time.Duration {
 type outcome struct {
 	med    time.Duration
 	walls  []time.Duration // the timed runs in round order (round i of every tool ran together)
-	bad    string // "WRONG (...)" or "n/a (...)"; empty when timed
-	ownKiB int64  // groot's own peak RSS, the maximum over the timed runs
+	bad    string          // "WRONG (...)" or "n/a (...)"; empty when timed
+	ownKiB int64           // groot's own peak RSS, the maximum over the timed runs
 }
 
 func summarize(ss []sample, t tool, natOut string, natOK bool) outcome {
