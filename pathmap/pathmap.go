@@ -4,6 +4,7 @@ package pathmap
 
 import (
 	"strings"
+	"sync/atomic"
 
 	"github.com/groot-sandbox/groot/bindings"
 	"golang.org/x/sys/unix"
@@ -136,6 +137,14 @@ func (r *Resolver) Resolve(dir, path string, follow bool) (Result, error) {
 	if len(path) >= pathMax {
 		return Result{}, fail(path, unix.ENAMETOOLONG)
 	}
+	if res, ok := r.fastResolve(dir, path, follow); ok {
+		return res, nil
+	}
+	return r.walk(dir, path, follow)
+}
+
+// walk is Resolve's component-by-component walk.
+func (r *Resolver) walk(dir, path string, follow bool) (Result, error) {
 	root := r.Root
 	if root == "" {
 		root = "/"
@@ -258,3 +267,66 @@ func (r *Resolver) readlink(host string) (target string, magic bool, err error) 
 // HostToGuest maps a host path (from the kernel: getcwd, readlink, /proc/PID/fd/N) back to
 // the guest path a guest would see.
 func (r *Resolver) HostToGuest(host string) (string, bool) { return r.Table.HostToGuest(host) }
+
+// noOpenat2 is set once openat2 turned out to be missing (Linux < 5.6: ENOSYS).
+var noOpenat2 atomic.Bool
+
+// fastResolve resolves, in one kernel call, the common path that needs no walk of its
+// own: no "." or ".." component, no trailing slash, no symlink anywhere, and nothing bound
+// on the way (the longest binding prefix of the whole path is the rootfs's, so no shorter
+// prefix is bound either, glue included). Such a path's host path is the lexical one;
+// openat2 with RESOLVE_NO_SYMLINKS (Linux 5.6) confirms that every component exists and
+// none is a symlink, the last one included unless it is not to be followed (O_PATH with
+// O_NOFOLLOW then opens the link itself). The host path of the rootfs has no symlinks
+// (bindings.Table keeps it canonical), so the kernel's walk of it cannot fail the check.
+// Anything else, or any error, is left to the component walk, which gives the kernel's
+// answers for the hard cases.
+func (r *Resolver) fastResolve(dir, path string, follow bool) (Result, bool) {
+	if r.Root != "" || noOpenat2.Load() || strings.HasSuffix(path, "/") {
+		return Result{}, false
+	}
+	for rest := path; rest != ""; {
+		comp, more := nextComponent(rest)
+		if comp == "." || comp == ".." {
+			return Result{}, false
+		}
+		rest = more
+	}
+	guest := path
+	if path[0] != '/' {
+		guest = join(dir, path)
+	}
+	if strings.Contains(guest, "//") {
+		guest = cleanSlashes(guest)
+	}
+	host, b := r.Table.GuestToHost(guest)
+	if b == nil || b.Guest != "/" || len(host) >= pathMax {
+		return Result{}, false
+	}
+	how := unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_NO_SYMLINKS}
+	if !follow {
+		how.Flags |= unix.O_NOFOLLOW
+	}
+	fd, err := unix.Openat2(unix.AT_FDCWD, host, &how)
+	if err != nil {
+		if err == unix.ENOSYS {
+			noOpenat2.Store(true)
+		}
+		return Result{}, false
+	}
+	unix.Close(fd)
+	return Result{Host: host, Guest: guest, Exists: true}, true
+}
+
+// cleanSlashes squeezes runs of slashes in p to one.
+func cleanSlashes(p string) string {
+	var b strings.Builder
+	b.Grow(len(p))
+	for i := 0; i < len(p); i++ {
+		if p[i] == '/' && i > 0 && p[i-1] == '/' {
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
+}

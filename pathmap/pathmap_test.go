@@ -152,6 +152,39 @@ func TestResolve(t *testing.T) {
 	}
 }
 
+// TestFastResolveAgreesWithWalk checks that the one-call fast path gives what the
+// component walk gives wherever it answers, and that it answers for plain paths.
+func TestFastResolveAgreesWithWalk(t *testing.T) {
+	_, _, r := fixture(t)
+	paths := []string{"/etc/passwd", "etc/passwd", "//etc//passwd", "/etc/alt", "/lib/libc.so", "/usr/lib/libc.so",
+		"/usr/lib", "/usr/lib/", "/usr/./lib", "/mnt/data/file", "/mnt/data", "/etc/newfile", "/nope/file", "/dangling",
+		"/etc/passwd/x", "/loopa", "/n1", "/file", "/noperm/secret", "/chain1", "/up2/passwd"}
+	for _, dir := range []string{"/", "/usr", "/mnt/data"} {
+		for _, p := range paths {
+			for _, follow := range []bool{true, false} {
+				fast, ok := r.fastResolve(dir, p, follow)
+				if !ok {
+					continue
+				}
+				slow, err := r.walk(dir, p, follow)
+				if err != nil || slow != fast {
+					t.Errorf("dir %s path %q follow %v: fast path %+v, walk %+v, %v", dir, p, follow, fast, slow, err)
+				}
+			}
+		}
+	}
+	for _, p := range []string{"/etc/passwd", "usr/lib/libc.so", "/usr//lib"} {
+		if _, ok := r.fastResolve("/", p, true); !ok {
+			t.Errorf("fast path did not answer for %q", p)
+		}
+	}
+	for _, p := range []string{"/etc/alt", "/lib/libc.so", "/mnt/data/file", "/usr/lib/", "/usr/./lib", "/etc/newfile"} {
+		if res, ok := r.fastResolve("/", p, true); ok {
+			t.Errorf("fast path answered %+v for %q (a symlink, a binding, a dot or a missing file)", res, p)
+		}
+	}
+}
+
 // TestResolveMatchesKernel checks the errno rules against the host kernel on a tree whose
 // symlinks are all relative, where the guest walk and the native walk must agree.
 func TestResolveMatchesKernel(t *testing.T) {

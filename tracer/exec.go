@@ -100,7 +100,6 @@ func (tr *tracer) enterExecve(t *tracee, e *syscalls.Entry) error {
 	}
 	tr.logf(2, "pid %d: execve %s -> %s (runs %s)", t.tid, filename, plan.Guest, target)
 	t.pendingExec = plan
-	t.execed = false
 	t.exit = exitExecve
 	return nil
 }

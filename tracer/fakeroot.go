@@ -640,21 +640,8 @@ func (tr *tracer) fakeAuxv(t *tracee) {
 		return
 	}
 	// One read of the whole vector, one write back: an exec must stay cheap.
-	b := make([]byte, 16*(len(auxv)+1))
-	if readMem(t.tid, addr, b) != nil {
-		return
-	}
-	want := map[uint64]uint32{atUID: t.creds.RUID, atEUID: t.creds.EUID, atGID: t.creds.RGID, atEGID: t.creds.EGID}
-	for i := 0; i+16 <= len(b); i += 16 {
-		key := binary.NativeEndian.Uint64(b[i:])
-		if key == atNull {
-			break
-		}
-		if v, ok := want[key]; ok {
-			binary.NativeEndian.PutUint64(b[i+8:], uint64(v))
-		}
-	}
-	_ = writeMem(t.tid, addr, b)
+	setAuxv(auxv, map[uint64]uint64{atUID: uint64(t.creds.RUID), atEUID: uint64(t.creds.EUID), atGID: uint64(t.creds.RGID), atEGID: uint64(t.creds.EGID)})
+	_ = writeMem(t.tid, addr, auxv)
 }
 
 // fakeExec applies a set-user-ID or set-group-ID program's fake owner to the task's

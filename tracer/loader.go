@@ -19,117 +19,152 @@ const (
 	atEntry = 9
 )
 
-// loadProgram runs at the syscall-exit stop of an execve that the tracer pointed at the
-// guest's ELF interpreter. The interpreter is loaded and about to run its first
-// instruction; this maps the program's PT_LOAD segments as binfmt_elf would have
-// (fs/binfmt_elf.c: elf_map, set_brk's zeroing of the bss), then rewrites the auxiliary
-// vector so that the interpreter sees a kernel-loaded program and itself as its
-// interpreter.
+// loadProgram runs at the PTRACE_EVENT_EXEC stop of an execve that the tracer pointed
+// at the guest's ELF interpreter: the interpreter is loaded and about to run its first
+// instruction. It maps the program's PT_LOAD segments as binfmt_elf would have
+// (fs/binfmt_elf.c: elf_map, set_brk's zeroing of the bss) with one injected block of
+// system calls (block.go), then rewrites the auxiliary vector so that the interpreter
+// sees a kernel-loaded program and itself as its interpreter.
+//
+// At the event stop the tracee is still inside execve: the return value (0) is stored in
+// rax/x0 after the stop (arch/x86/entry/syscall_64.c do_syscall_x64; arm64
+// invoke_syscall), which is why the block sets every register it uses itself, and why
+// the registers put back afterwards carry that 0. Resuming the event stop with
+// PTRACE_CONT also drops the execve's syscall-exit stop (ptrace_resume clears
+// SYSCALL_WORK_SYSCALL_TRACE): the caller must treat the syscall as finished.
 func (tr *tracer) loadProgram(t *tracee, plan *binfmt.Plan) error {
 	if err := getRegs(t.tid, &t.regs); err != nil {
 		return err
 	}
 	saved := t.regs
+	saved.setRet(0)
 	sp, entry := saved.sp(), saved.pc()
 	auxvAddr, auxv, err := readAuxv(t.tid, sp)
 	if err != nil {
 		return fmt.Errorf("read the auxiliary vector: %w", err)
 	}
-	in, err := newInjector(t, entry, saved)
+	interpBias := auxvValue(auxv, atEntry) - plan.Interp.Entry
+	codeAddr, err := blockSite(plan.Interp, interpBias, entry)
 	if err != nil {
 		return err
 	}
-	defer in.finish()
 
 	// The kernel grows the new stack by 128 KiB below the arguments at exec
-	// (fs/exec.c setup_arg_pages, stack_expand), so this page is mapped and unused.
-	pathAddr := (sp - 8192) &^ 15
-	host := append([]byte(plan.Host), 0)
-	if err := writeMem(t.tid, pathAddr, host); err != nil {
-		return err
-	}
-	fd, err := in.call(unix.SYS_OPENAT, atFdcwdArg, pathAddr, unix.O_RDONLY|unix.O_CLOEXEC)
-	if err != nil {
-		return fmt.Errorf("open %s: %w", plan.Host, err)
-	}
+	// (fs/exec.c setup_arg_pages, stack_expand), so these pages are mapped and unused:
+	// the program's host path, then the block's results.
+	dataAddr := (sp - 16384) &^ 15
+	data := append([]byte(plan.Host), 0)
+	results := dataAddr + (uint64(len(data))+15)&^15
+
 	prog := plan.Program
 	page := uint64(os.Getpagesize())
 	down := func(v uint64) uint64 { return v &^ (page - 1) }
 	up := func(v uint64) uint64 { return (v + page - 1) &^ (page - 1) }
-	var base uint64
+	calls := []injectedCall{{nr: unix.SYS_OPENAT, args: []operand{imm(atFdcwdArg), imm(dataAddr), imm(unix.O_RDONLY | unix.O_CLOEXEC), imm(tr.openCookie)},
+		keep: keepFD, what: "open " + plan.Host}}
+	// addr is where a segment address lands: relative to the reserved span (kept as the
+	// block's base) for a position-independent program, as is otherwise.
+	addr := func(v uint64) operand { return imm(v) }
+	var lo uint64
 	if prog.Dynamic {
-		lo, hi := ^uint64(0), uint64(0)
+		var hi uint64
+		lo = ^uint64(0)
 		for _, s := range prog.Loads {
 			lo = min(lo, down(s.Vaddr))
 			hi = max(hi, up(s.Vaddr+s.Memsz))
 		}
 		// Reserve the whole span first so that the segments keep their relative layout.
-		addr, err := in.call(unix.SYS_MMAP, 0, hi-lo, unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS, ^uint64(0), 0)
-		if err != nil {
-			return fmt.Errorf("reserve %d bytes for %s: %w", hi-lo, plan.Host, err)
-		}
-		base = addr - lo
+		calls = append(calls, injectedCall{nr: unix.SYS_MMAP, args: []operand{imm(0), imm(hi - lo), imm(unix.PROT_NONE),
+			imm(unix.MAP_PRIVATE | unix.MAP_ANONYMOUS), imm(^uint64(0)), imm(0)}, keep: keepBase,
+			what: fmt.Sprintf("reserve %d bytes for %s", hi-lo, plan.Host)})
+		addr = func(v uint64) operand { return baseOff(v - lo) }
 	}
+	type bssTail struct{ vaddr, n uint64 } // file-page tails to zero, by link-time address
+	var tails []bssTail
 	for _, s := range prog.Loads {
 		off := s.Vaddr % page
-		start := base + s.Vaddr - off
-		fileEnd := base + s.Vaddr + s.Filesz
-		memEnd := base + s.Vaddr + s.Memsz
+		fileEnd, memEnd := s.Vaddr+s.Filesz, s.Vaddr+s.Memsz
 		if s.Filesz > 0 {
-			if _, err := in.call(unix.SYS_MMAP, start, s.Filesz+off, uint64(s.Prot), unix.MAP_PRIVATE|unix.MAP_FIXED, fd, s.Offset-off); err != nil {
-				return fmt.Errorf("map segment at %#x of %s: %w", s.Vaddr, plan.Host, err)
-			}
+			calls = append(calls, injectedCall{nr: unix.SYS_MMAP, args: []operand{addr(s.Vaddr - off), imm(s.Filesz + off), imm(uint64(s.Prot)),
+				imm(unix.MAP_PRIVATE | unix.MAP_FIXED), keptFD, imm(s.Offset - off)},
+				what: fmt.Sprintf("map segment at %#x of %s", s.Vaddr, plan.Host)})
 		}
 		if s.Memsz > s.Filesz {
-			anon := start
+			anon := s.Vaddr - off
 			if s.Filesz > 0 {
 				anon = up(fileEnd)
 				if fileEnd < anon {
-					// The bss starts inside the last file page: zero that page's tail.
-					if err := writeMem(t.tid, fileEnd, make([]byte, anon-fileEnd)); err != nil {
-						return fmt.Errorf("zero the bss of %s: %w", plan.Host, err)
-					}
+					// The bss starts inside the last file page: that page's tail is zeroed
+					// once it is mapped.
+					tails = append(tails, bssTail{fileEnd, anon - fileEnd})
 				}
 			}
 			if memEnd > anon {
-				if _, err := in.call(unix.SYS_MMAP, anon, up(memEnd)-anon, uint64(s.Prot), unix.MAP_PRIVATE|unix.MAP_FIXED|unix.MAP_ANONYMOUS, ^uint64(0), 0); err != nil {
-					return fmt.Errorf("map the bss of %s: %w", plan.Host, err)
-				}
+				calls = append(calls, injectedCall{nr: unix.SYS_MMAP, args: []operand{addr(anon), imm(up(memEnd) - anon), imm(uint64(s.Prot)),
+					imm(unix.MAP_PRIVATE | unix.MAP_FIXED | unix.MAP_ANONYMOUS), imm(^uint64(0)), imm(0)},
+					what: "map the bss of " + plan.Host})
 			}
 		}
 	}
-	if _, err := in.call(unix.SYS_CLOSE, fd); err != nil {
+	calls = append(calls, injectedCall{nr: unix.SYS_CLOSE, args: []operand{keptFD}, what: "close " + plan.Host})
+
+	if err := writeMem(t.tid, dataAddr, data); err != nil {
 		return err
 	}
-	interpBias := auxv[atEntry] - plan.Interp.Entry
-	set := map[uint64]uint64{
+	rets, err := runBlock(t, saved, codeAddr, calls, results)
+	if err != nil {
+		return err
+	}
+	var base uint64
+	if prog.Dynamic {
+		base = rets[1] - lo
+	}
+	for _, z := range tails {
+		if err := writeMem(t.tid, base+z.vaddr, make([]byte, z.n)); err != nil {
+			return fmt.Errorf("zero the bss of %s: %w", plan.Host, err)
+		}
+	}
+	setAuxv(auxv, map[uint64]uint64{
 		atPhdr:  base + prog.PhdrVaddr,
 		atPhent: prog.Phentsize,
 		atPhnum: prog.Phnum,
 		atEntry: base + prog.Entry,
 		atBase:  interpBias,
-	}
-	for i := uint64(0); ; i += 2 {
-		key, err := readUint64(t.tid, auxvAddr+i*8)
-		if err != nil {
-			return err
-		}
-		if key == atNull {
-			break
-		}
-		if v, ok := set[key]; ok {
-			if err := writeUint64(t.tid, auxvAddr+i*8+8, v); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	})
+	return writeMem(t.tid, auxvAddr, auxv)
 }
 
+// blockSite picks where the loading block's code goes: at the interpreter's entry point
+// (its first instruction has not run yet), or at the start of the executable segment
+// holding it when the block would run past that segment's end.
+func blockSite(interp *binfmt.ELF, bias, entry uint64) (uint64, error) {
+	for _, s := range interp.Loads {
+		lo, hi := bias+s.Vaddr, bias+s.Vaddr+s.Filesz
+		if s.Prot&unix.PROT_EXEC == 0 || entry < lo || entry >= hi {
+			continue
+		}
+		if hi-entry >= maxBlockCode {
+			return entry, nil
+		}
+		if hi-lo >= maxBlockCode {
+			return lo, nil
+		}
+		break
+	}
+	return 0, fmt.Errorf("no room for %d bytes of code in the interpreter's executable segment at %#x", maxBlockCode, entry)
+}
+
+// maxBlockCode bounds the loading block's code: 3 + 2*PT_LOADs calls of at most 7
+// register loads (arm64: up to 4 instructions each) and 4 more instructions. Programs
+// have a handful of PT_LOADs; 16 fit in 4 KiB on both architectures.
+const maxBlockCode = 4096
+
 // readAuxv finds the auxiliary vector above the initial stack pointer: argc, argv[],
-// NULL, envp[], NULL, then (key, value) pairs up to AT_NULL. It reads the stack in a few
-// large reads (process_vm_readv stops at the end of the stack mapping, which is fine).
-func readAuxv(tid int, sp uint64) (uint64, map[uint64]uint64, error) {
+// NULL, envp[], NULL, then (key, value) pairs up to AT_NULL. It returns the vector's
+// address and its bytes, AT_NULL pair included, so that a change is written back in one
+// call. It reads the stack in a few large reads (process_vm_readv stops at the end of the
+// stack mapping, which is fine).
+func readAuxv(tid int, sp uint64) (uint64, []byte, error) {
 	buf := make([]byte, 0, 16384)
 	words := func(i int) (uint64, error) {
 		for (i+1)*8 > len(buf) {
@@ -158,95 +193,33 @@ func readAuxv(tid int, sp uint64) (uint64, map[uint64]uint64, error) {
 		}
 	}
 	start := i
-	auxv := make(map[uint64]uint64)
 	for ; ; i += 2 {
-		k, err := words(i)
+		k, err := words(i + 1) // the pair's value must be there too
 		if err != nil {
 			return 0, nil, err
 		}
-		if k == atNull {
+		if k, _ = words(i); k == atNull {
 			break
 		}
-		v, err := words(i + 1)
-		if err != nil {
-			return 0, nil, err
-		}
-		auxv[k] = v
 	}
-	return sp + uint64(start)*8, auxv, nil
+	return sp + uint64(start)*8, buf[start*8 : (i+2)*8], nil
 }
 
-// injector makes a stopped tracee run system calls for the tracer: it writes a syscall
-// instruction and a trap at pc, sets the registers, and lets the tracee run to the trap.
-// Signals that arrive meanwhile are queued again afterwards.
-type injector struct {
-	t     *tracee
-	pc    uint64
-	saved regs
-	code  []byte
-	sigs  []unix.Signal
+// auxvValue returns key's value in the vector auxv (0 when absent).
+func auxvValue(auxv []byte, key uint64) uint64 {
+	for i := 0; i+16 <= len(auxv); i += 16 {
+		if binary.NativeEndian.Uint64(auxv[i:]) == key {
+			return binary.NativeEndian.Uint64(auxv[i+8:])
+		}
+	}
+	return 0
 }
 
-func newInjector(t *tracee, pc uint64, saved regs) (*injector, error) {
-	in := &injector{t: t, pc: pc, saved: saved, code: make([]byte, 16)}
-	if err := readMem(t.tid, pc, in.code); err != nil {
-		return nil, err
-	}
-	patch := append([]byte(nil), in.code...)
-	copy(patch, syscallInsn)
-	if err := writeMem(t.tid, pc, patch); err != nil {
-		return nil, fmt.Errorf("write the syscall instruction at %#x: %w", pc, err)
-	}
-	return in, nil
-}
-
-func (in *injector) call(nr int, args ...uint64) (uint64, error) {
-	tid := in.t.tid
-	r := in.saved
-	r.prepareInjection(in.pc, nr, args...)
-	if err := setRegs(tid, &r); err != nil {
-		return 0, err
-	}
-	// The tracee runs the syscall and stops at the trap instruction after it: one stop
-	// per injected syscall (plus a seccomp stop for the ones the filter traces).
-	for {
-		if err := ptrace(unix.PTRACE_CONT, tid, 0, 0); err != nil {
-			return 0, err
+// setAuxv changes the values of the keys of set that auxv has.
+func setAuxv(auxv []byte, set map[uint64]uint64) {
+	for i := 0; i+16 <= len(auxv); i += 16 {
+		if v, ok := set[binary.NativeEndian.Uint64(auxv[i:])]; ok {
+			binary.NativeEndian.PutUint64(auxv[i+8:], v)
 		}
-		var ws unix.WaitStatus
-		if _, err := unix.Wait4(tid, &ws, unix.WALL, nil); err != nil {
-			return 0, err
-		}
-		if !ws.Stopped() {
-			in.t.tr.reaped(tid, ws)
-			return 0, unix.ESRCH
-		}
-		sig := ws.StopSignal()
-		if sig == unix.SIGTRAP && int(ws>>16)&0xff == 0 {
-			break
-		}
-		if int(ws>>16)&0xff == 0 && sig != unix.SIGTRAP|0x80 {
-			in.sigs = append(in.sigs, sig)
-		}
-		// Event stops (seccomp) on the way: step on.
-	}
-	if err := getRegs(tid, &r); err != nil {
-		return 0, err
-	}
-	ret := r.ret()
-	if ret < 0 && ret > -4096 {
-		return 0, unix.Errno(-ret)
-	}
-	return uint64(ret), nil
-}
-
-// finish puts back the code and the registers, and queues the signals that arrived.
-func (in *injector) finish() {
-	tid := in.t.tid
-	_ = writeMem(tid, in.pc, in.code)
-	_ = setRegs(tid, &in.saved)
-	in.t.regs = in.saved
-	for _, s := range in.sigs {
-		_ = unix.Tgkill(in.t.proc.tgid, tid, s)
 	}
 }

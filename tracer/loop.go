@@ -264,9 +264,24 @@ func (tr *tracer) execed(t *tracee) *tracee {
 		t.proc.exe = plan.Guest
 		t.proc.exeHost = plan.Host
 		t.proc.notDumpable = false
-		t.execed = true
 		if tr.fake != nil {
 			tr.fakeExec(t, plan.Host)
+		}
+		// A new program image: nothing of the old registers is restored at the exit.
+		t.pendingExec = nil
+		t.modified, t.exit = false, exitNone
+		switch {
+		case plan.InterpHost != "":
+			if err := tr.loadProgram(t, plan); err != nil {
+				tr.invariant(t, "load %s: %v", plan.Guest, err)
+				_ = unix.Kill(t.tid, unix.SIGKILL)
+			}
+			// Its block resumed the event stop with PTRACE_CONT: the execve is over,
+			// with no exit stop to come.
+			t.inSyscall = false
+		case tr.seccomp:
+			// Resumed with PTRACE_CONT from here, the execve has no exit stop.
+			t.inSyscall = false
 		}
 	}
 	return t

@@ -43,7 +43,7 @@ const (
 	exitRestore               // restore the argument registers the tracer changed
 	exitChdir                 // on success the guest cwd becomes newCwd
 	exitFchdir                // on success the guest cwd follows the kernel's
-	exitExecve                // exec: load the program or restore on failure
+	exitExecve                // a failed exec: restore the registers
 	exitBindRename            // bind through a short alias: rename the socket to its real path
 	exitSockName              // translate an AF_UNIX name written by the kernel
 	exitRecvmsg               // translate msg_name of a recvmsg
@@ -69,7 +69,6 @@ type tracee struct {
 	scratch uint64 // next free byte below the stack's red zone, growing down
 
 	pendingExec *binfmt.Plan // set at execve entry, consumed at the exec event / exit
-	execed      bool         // PTRACE_EVENT_EXEC seen for the pending execve
 	newCwd      string       // chdir target's guest path
 	aliasFrom   string       // bind through an alias: the alias host path
 	aliasTo     string       // ... and the real host path

@@ -67,14 +67,24 @@ func probeSeccomp() error {
 type filterSpec struct {
 	uname bool // -k, --hostname: uname and sethostname
 	fake  bool // -0, -i: the fake-root rows, and stat calls with AT_EMPTY_PATH
+	// cookie lets the tracer's own injected openat through without a stop (see
+	// loadProgram): openat with this value as its mode argument is allowed. The kernel
+	// ignores the mode of an openat without O_CREAT or O_TMPFILE (fs/open.c,
+	// build_open_how), so the value is free to carry a mark. It is random per run, so a
+	// guest cannot pass it by chance.
+	cookie uint64
 }
 
 func (s filterSpec) String() string {
-	return "uname=" + strconv.FormatBool(s.uname) + ",fake=" + strconv.FormatBool(s.fake)
+	return "uname=" + strconv.FormatBool(s.uname) + ",fake=" + strconv.FormatBool(s.fake) + ",cookie=" + strconv.FormatUint(s.cookie, 16)
 }
 
 func parseFilterSpec(v string) filterSpec {
-	return filterSpec{uname: strings.Contains(v, "uname=true"), fake: strings.Contains(v, "fake=true")}
+	s := filterSpec{uname: strings.Contains(v, "uname=true"), fake: strings.Contains(v, "fake=true")}
+	if i := strings.Index(v, "cookie="); i >= 0 {
+		s.cookie, _ = strconv.ParseUint(v[i+len("cookie="):], 16, 64)
+	}
+	return s
 }
 
 // tracedSyscalls lists, sorted, the syscall numbers the filter must stop on.
@@ -121,8 +131,9 @@ func (p *bpf) jump(code uint16, k uint32, jt, jf uint8) {
 // by a binary search so that untraced syscalls pay a few BPF instructions, not a scan.
 //
 // With emptyPathFast, newfstatat and statx with AT_EMPTY_PATH are let through (see
-// emptyPathFlagsArg); fake root must see them to fix their results.
-func buildFilter(nrs []uint32, emptyPathFast bool) bpf {
+// emptyPathFlagsArg); fake root must see them to fix their results. A non-zero cookie
+// lets openat through when its mode argument equals it (filterSpec.cookie).
+func buildFilter(nrs []uint32, emptyPathFast bool, cookie uint64) bpf {
 	var p bpf
 	const (
 		ld  = unix.BPF_LD | unix.BPF_W | unix.BPF_ABS
@@ -150,6 +161,18 @@ func buildFilter(nrs []uint32, emptyPathFast bool) bpf {
 					p.jump(jst, unix.AT_EMPTY_PATH, 0, 1)
 					p.stmt(ret, unix.SECCOMP_RET_ALLOW)
 					p.stmt(ret, unix.SECCOMP_RET_TRACE)
+					continue
+				}
+				if nr == unix.SYS_OPENAT && cookie != 0 {
+					// The mode is args[3], a 64-bit value read as two 32-bit words
+					// (little endian: the low word first).
+					p.jump(jeq, nr, 0, 6)
+					p.stmt(ld, offArgs+8*3)
+					p.jump(jeq, uint32(cookie), 0, 2)
+					p.stmt(ld, offArgs+8*3+4)
+					p.jump(jeq, uint32(cookie>>32), 1, 0)
+					p.stmt(ret, unix.SECCOMP_RET_TRACE)
+					p.stmt(ret, unix.SECCOMP_RET_ALLOW)
 					continue
 				}
 				p.jump(jeq, nr, 0, 1)
@@ -183,7 +206,7 @@ func init() {
 			return nil
 		}
 		fs := parseFilterSpec(spec)
-		prog := buildFilter(tracedSyscalls(fs), !fs.fake)
+		prog := buildFilter(tracedSyscalls(fs), !fs.fake, fs.cookie)
 		if len(prog) > 4096 {
 			return fmt.Errorf("seccomp filter too long (%d instructions)", len(prog))
 		}

@@ -499,20 +499,7 @@ func (tr *tracer) exitStop(t *tracee) {
 			}
 		}
 	case exitExecve:
-		if t.execed {
-			// A new program image: nothing of the old registers is restored.
-			t.execed = false
-			plan := t.pendingExec
-			t.pendingExec = nil
-			t.modified, t.exit = false, exitNone
-			if plan != nil && plan.InterpHost != "" {
-				if err := tr.loadProgram(t, plan); err != nil {
-					tr.invariant(t, "load %s: %v", plan.Guest, err)
-					_ = unix.Kill(t.tid, unix.SIGKILL)
-				}
-			}
-			return
-		}
+		// The execve failed (a successful one ends at its PTRACE_EVENT_EXEC stop).
 		t.pendingExec = nil
 	case exitBindRename:
 		if ret == 0 {

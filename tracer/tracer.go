@@ -24,6 +24,8 @@
 package tracer
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -43,18 +45,21 @@ import (
 
 // tracer is the state of one run.
 type tracer struct {
-	cfg      *config.Config
-	table    *bindings.Table
-	verbose  int
-	seccomp  bool
-	tasks    map[int]*tracee // by tid
-	root     int             // pid of the first guest process
-	rootDone bool
-	status   int // the first guest process's exit status
-	links    map[[2]string]string
-	nlinks   int
-	aliases  map[string]string // short AF_UNIX alias host path -> guest path
-	naliases int
+	cfg     *config.Config
+	table   *bindings.Table
+	verbose int
+	seccomp bool
+	// openCookie marks the tracer's own injected openat for the seccomp filter
+	// (filterSpec.cookie); 0 without seccomp.
+	openCookie uint64
+	tasks      map[int]*tracee // by tid
+	root       int             // pid of the first guest process
+	rootDone   bool
+	status     int // the first guest process's exit status
+	links      map[[2]string]string
+	nlinks     int
+	aliases    map[string]string // short AF_UNIX alias host path -> guest path
+	naliases   int
 	// hostname is what uname reports as the nodename under --hostname; sethostname in the
 	// guest changes it for the rest of the run, as in a UTS namespace.
 	hostname string
@@ -101,6 +106,10 @@ func Run(cfg *config.Config) (int, error) {
 	if os.Getenv("GROOT_NO_SECCOMP") == "" {
 		if err := HaveSeccompTrace(); err == nil {
 			tr.seccomp = true
+			var b [8]byte
+			if _, err := rand.Read(b[:]); err == nil {
+				tr.openCookie = binary.NativeEndian.Uint64(b[:])
+			}
 		} else {
 			tr.logf(1, "seccomp filtering unavailable, tracing every syscall: %v", err)
 		}
@@ -176,7 +185,7 @@ func (tr *tracer) startShim(hostCwd, guestCwd string) (int, error) {
 	args := append([]string{"groot-shim", tr.cfg.Command[0], argv0}, tr.cfg.Command[1:]...)
 	env := append(append([]string{}, tr.cfg.Env...), shimEnv+"=1")
 	if tr.seccomp {
-		spec := filterSpec{uname: tr.cfg.KernelRelease != "" || tr.cfg.Hostname != "", fake: tr.fake != nil}
+		spec := filterSpec{uname: tr.cfg.KernelRelease != "" || tr.cfg.Hostname != "", fake: tr.fake != nil, cookie: tr.openCookie}
 		env = append(env, filterEnv+"="+spec.String())
 	}
 	proc, err := os.StartProcess(self, args, &os.ProcAttr{
