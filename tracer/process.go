@@ -66,7 +66,8 @@ type tracee struct {
 	skipRet   int64      // the result a skipped syscall returns when skipErrno is 0
 	skipped   bool
 
-	scratch uint64 // next free byte below the stack's red zone, growing down
+	scratch uint64          // next free byte below the stack's red zone, growing down
+	placed  []pendingString // placed in scratch memory at this entry, written at its end
 
 	pendingExec *binfmt.Plan // set at execve entry, consumed at the exec event / exit
 	newCwd      string       // chdir target's guest path

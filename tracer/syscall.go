@@ -36,6 +36,7 @@ func (tr *tracer) enter(t *tracee) bool {
 	t.orig = t.regs
 	t.modified, t.skipped, t.exit = false, false, exitNone
 	t.scratch = (t.regs.sp() - redZone) &^ 15
+	t.placed = t.placed[:0]
 	nr := t.regs.sysno()
 	e := syscalls.Lookup(nr)
 	if tr.verbose >= 3 {
@@ -58,6 +59,15 @@ func (tr *tracer) enter(t *tracee) bool {
 		}
 		tr.logf(2, "pid %d: %s: %v", t.tid, e.Name, err)
 		t.skip(-int64(errno))
+		t.fakeSt.exit = fakeExitNone
+	}
+	if t.skipped {
+		t.placed = t.placed[:0]
+	} else if err := t.flushStrings(); err != nil {
+		// The guest's stack cannot take the translated path: fail the call as the
+		// kernel fails a bad pointer.
+		tr.logf(2, "pid %d: %s: write the translated path: %v", t.tid, e.Name, err)
+		t.skip(-int64(unix.EFAULT))
 		t.fakeSt.exit = fakeExitNone
 	}
 	if t.modified || t.skipped {
@@ -87,12 +97,46 @@ func (t *tracee) alloc(n int) uint64 {
 	return t.scratch
 }
 
-// putString writes s NUL-terminated into scratch memory and returns its address.
+// putString places s NUL-terminated in scratch memory and returns its address. The write
+// itself waits for flushStrings: a call the tracer then answers itself (stat, access,
+// readlink) never needed it.
 func (t *tracee) putString(s string) (uint64, error) {
 	b := make([]byte, len(s)+1)
 	copy(b, s)
 	addr := t.alloc(len(b))
-	return addr, writeMem(t.tid, addr, b)
+	t.placed = append(t.placed, pendingString{addr, b})
+	return addr, nil
+}
+
+// pendingString is a string putString placed, not yet written.
+type pendingString struct {
+	addr uint64
+	b    []byte
+}
+
+// flushStrings writes the strings putString placed, all in one process_vm_writev.
+func (t *tracee) flushStrings() error {
+	if len(t.placed) == 0 {
+		return nil
+	}
+	defer func() { t.placed = t.placed[:0] }()
+	local := make([]unix.Iovec, len(t.placed))
+	remote := make([]unix.RemoteIovec, len(t.placed))
+	total := 0
+	for i, p := range t.placed {
+		local[i] = unix.Iovec{Base: &p.b[0], Len: uint64(len(p.b))}
+		remote[i] = unix.RemoteIovec{Base: uintptr(p.addr), Len: len(p.b)}
+		total += len(p.b)
+	}
+	if n, err := unix.ProcessVMWritev(t.tid, local, remote, 0); err == nil && n == total {
+		return nil
+	}
+	for _, p := range t.placed {
+		if err := writeMem(t.tid, p.addr, p.b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (tr *tracer) translate(t *tracee, e *syscalls.Entry) error {
@@ -452,7 +496,19 @@ func (tr *tracer) enterReadlink(t *tracee, e *syscalls.Entry) error {
 	if asIs {
 		return nil
 	}
-	return t.setPathArg(p.Path, res.Host)
+	// Answered here: the tracer reads the link on the host and writes its text, one stop
+	// where passing the translated path on costs an exit stop too (to give the guest its
+	// path register back). Builds call readlink a lot: glibc's realpath() reads every
+	// component of every path it canonicalizes (gcc does it for each include directory).
+	// The kernel checks the buffer size first (fs/stat.c, do_readlinkat), then the path.
+	if int64(t.regs.arg(p.Path+2)) <= 0 {
+		return unix.EINVAL
+	}
+	target, err := readlinkHost(res.Host)
+	if err != nil {
+		return err
+	}
+	return t.answerReadlink(p, target)
 }
 
 // answerReadlink skips readlink and answers target, truncated to the caller's buffer
