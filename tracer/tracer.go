@@ -142,6 +142,9 @@ func Run(cfg *config.Config) (int, error) {
 
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	if err := quietTraceeStops(); err != nil {
+		tr.logf(1, "SIGCHLD with SA_NOCLDSTOP: %v (a signal per tracee stop then)", err)
+	}
 	// Orphaned guest processes are reparented to groot, so it can wait for them.
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return 0, fmt.Errorf("prctl(PR_SET_CHILD_SUBREAPER): %w", err)
