@@ -28,15 +28,18 @@ type workload struct {
 	name, script string
 	// target is groot ptrace's ceiling as a ratio to native (0: see targetNote).
 	target float64
+	// more multiplies -runs for workloads that take tens of milliseconds: their
+	// medians move most with the machine's noise, and extra rounds are cheap.
+	more int
 }
 
 var workloads = []workload{
-	{"true", "/bin/true", 0},
-	{"exec500", "i=0; while [ $i -lt 500 ]; do /bin/true; i=$((i+1)); done", 1.55},
-	{"find", "find /usr -type f | wc -l", 3.8},
-	{"tar", "tar cf - /usr/lib/x86_64-linux-gnu | wc -c", 2.45},
-	{"make", "cd /proj && make -s clean && make -s -j2", 2.5},
-	{"py", "python3 -c 'import json, email, http.client, xml.dom.minidom, asyncio'", 1.3},
+	{"true", "/bin/true", 0, 3},
+	{"exec500", "i=0; while [ $i -lt 500 ]; do /bin/true; i=$((i+1)); done", 1.55, 1},
+	{"find", "find /usr -type f | wc -l", 3.8, 3},
+	{"tar", "tar cf - /usr/lib/x86_64-linux-gnu | wc -c", 2.45, 2},
+	{"make", "cd /proj && make -s clean && make -s -j2", 2.5, 1},
+	{"py", "python3 -c 'import json, email, http.client, xml.dom.minidom, asyncio'", 1.3, 3},
 }
 
 type tool struct {
@@ -145,7 +148,7 @@ func main() {
 		results[w.name] = map[string][]sample{}
 		fmt.Fprintf(os.Stderr, "%s:", w.name)
 		// One warm-up per tool, then interleaved timed runs: A B C ... A B C ...
-		for i := -1; i < *runs; i++ {
+		for i := -1; i < *runs*w.more; i++ {
 			for _, t := range tools {
 				s := runOnce(t, rootfs, w, uid, gid, rssFile)
 				if i >= 0 {
@@ -333,12 +336,26 @@ func pairedRatio(a, b []time.Duration) float64 {
 	return (rs[len(rs)/2-1] + rs[len(rs)/2]) / 2
 }
 
+// moreRuns says which workloads got more runs than -runs (workload.more).
+func moreRuns(wls []workload, runs int) string {
+	var parts []string
+	for _, w := range wls {
+		if w.more > 1 {
+			parts = append(parts, fmt.Sprintf("%s %d", w.name, runs*w.more))
+		}
+	}
+	if len(parts) == 0 {
+		return "every workload"
+	}
+	return "short workloads more: " + strings.Join(parts, ", ")
+}
+
 func render(results map[string]map[string][]sample, wls []workload, tools []tool, runs int, root bool) string {
 	var b strings.Builder
 	b.WriteString("# Benchmarks\n\n")
 	b.WriteString("Written by `make bench` (`go run ./test/bench`). Every workload runs inside the Debian\n")
 	b.WriteString("bookworm minbase rootfs of the test fixtures; the tools are interleaved (A B C ... A B C ...),\n")
-	fmt.Fprintf(&b, "one warm-up each, then %d timed runs; the table shows the median wall time and its ratio to\n", runs)
+	fmt.Fprintf(&b, "one warm-up each, then %d timed runs (%s); the table shows the median wall time and its ratio to\n", runs, moreRuns(wls, runs))
 	if root {
 		b.WriteString("native. Native runs `chroot` as root; the sandboxes run as the unprivileged user groot-test.\n")
 	} else {
