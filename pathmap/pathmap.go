@@ -158,6 +158,7 @@ func (r *Resolver) walk(dir, path string, follow bool) (Result, error) {
 	rest := path
 	links := 0
 	var st unix.Stat_t
+	buf := make([]byte, pathMax)
 	for {
 		comp, more := nextComponent(rest)
 		if comp == "" {
@@ -180,24 +181,47 @@ func (r *Resolver) walk(dir, path string, follow bool) (Result, error) {
 		}
 		next := join(cur, comp)
 		host, bound := r.Table.GuestToHost(next)
-		if err := unix.Lstat(host, &st); err != nil {
-			if err == unix.ENOENT && last {
-				return Result{Host: host, Guest: next, Exists: false}, nil
+		// One call per component: readlink says at once whether the component exists
+		// (ENOENT), is a symlink (its target) or is something else (EINVAL). Under
+		// /proc the tracer answers for links (Proc), so there lstat decides.
+		isLink, isDir, dirKnown := false, false, false
+		var target string
+		if strings.HasPrefix(host, "/proc/") {
+			if err := unix.Lstat(host, &st); err != nil {
+				if err == unix.ENOENT && last {
+					return Result{Host: host, Guest: next, Exists: false}, nil
+				}
+				return Result{}, failAt(path, err.(unix.Errno), host, rest)
 			}
-			return Result{}, failAt(path, err.(unix.Errno), host, rest)
+			isLink = st.Mode&unix.S_IFMT == unix.S_IFLNK
+			isDir, dirKnown = st.Mode&unix.S_IFMT == unix.S_IFDIR, true
+		} else {
+			n, err := unix.Readlink(host, buf)
+			switch {
+			case err == nil:
+				isLink, target = true, string(buf[:n])
+			case err == unix.EINVAL:
+			case err == unix.ENOENT && last:
+				return Result{Host: host, Guest: next, Exists: false}, nil
+			default:
+				return Result{}, failAt(path, err.(unix.Errno), host, rest)
+			}
 		}
-		if st.Mode&unix.S_IFMT == unix.S_IFLNK && (!last || follow || trailing) {
+		if isLink && (!last || follow || trailing) {
 			links++
 			if links > maxSymlinks {
 				return Result{}, fail(path, unix.ELOOP)
 			}
-			target, magic, err := r.readlink(host)
-			if err != nil {
-				return Result{}, fail(path, err.(unix.Errno))
-			}
-			if magic {
-				// The kernel follows the magic link itself, and walks the rest.
-				return Result{Host: host + rest, Guest: next + rest, Exists: true}, nil
+			if dirKnown {
+				t, magic, err := r.readlink(host)
+				if err != nil {
+					return Result{}, fail(path, err.(unix.Errno))
+				}
+				if magic {
+					// The kernel follows the magic link itself, and walks the rest.
+					return Result{Host: host + rest, Guest: next + rest, Exists: true}, nil
+				}
+				target = t
 			}
 			if target == "" {
 				return Result{}, fail(path, unix.ENOENT)
@@ -213,10 +237,25 @@ func (r *Resolver) walk(dir, path string, follow bool) (Result, error) {
 			if len(rest) >= pathMax {
 				return Result{}, fail(path, unix.ENAMETOOLONG)
 			}
+			// Merged-/usr systems lead most paths through one link (/lib -> usr/lib):
+			// what follows it is usually plain again.
+			if res, ok := r.fastResolve(cur, rest, follow); ok {
+				return res, nil
+			}
 			continue
 		}
-		if !last && st.Mode&unix.S_IFMT != unix.S_IFDIR {
-			return Result{}, failAt(path, unix.ENOTDIR, host, rest)
+		if !last && !isLink {
+			// A non-directory in the middle: the kernel's next lookup under it fails with
+			// ENOTDIR, but "." and ".." are walked here, so look when they come next.
+			if nc, _ := nextComponent(rest); !dirKnown && (nc == "." || nc == "..") {
+				if err := unix.Lstat(host, &st); err != nil {
+					return Result{}, failAt(path, err.(unix.Errno), host, rest)
+				}
+				isDir, dirKnown = st.Mode&unix.S_IFMT == unix.S_IFDIR, true
+			}
+			if dirKnown && !isDir {
+				return Result{}, failAt(path, unix.ENOTDIR, host, rest)
+			}
 		}
 		cur = next
 	}

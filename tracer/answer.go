@@ -73,8 +73,13 @@ func (tr *tracer) answerStat(t *tracee, e *syscalls.Entry, view func(ownership.K
 	if e.Name == "newfstatat" {
 		flags |= int(t.orig.arg(3)) & unix.AT_NO_AUTOMOUNT
 	}
+	dirfd, rel, done := t.localFD(path)
+	defer done()
+	if rel == "" {
+		flags |= unix.AT_EMPTY_PATH
+	}
 	var st unix.Stat_t
-	if err := unix.Fstatat(unix.AT_FDCWD, path, &st, flags); err != nil {
+	if err := unix.Fstatat(dirfd, rel, &st, flags); err != nil {
 		t.skip(-int64(errnoOf(err)))
 		return true
 	}
@@ -85,6 +90,45 @@ func (tr *tracer) answerStat(t *tracee, e *syscalls.Entry, view func(ownership.K
 		st.Uid, st.Gid, st.Mode, st.Rdev = a.UID, a.GID, a.Mode, a.Rdev
 	}
 	return t.answerBytes(buf, statBytes(&st))
+}
+
+// localFD turns a tracerPath of the form /proc/TID/fd/N[/REST] into the tracee's fd N,
+// duplicated into the tracer with pidfd_getfd (Linux 5.6), and REST: the call then runs
+// relative to the same open file. Walking the magic link /proc/TID/fd/N costs twice a
+// plain stat (procfs lookups and a ptrace access check each time), and fake root's
+// fstat and find's fstatat(dirfd, name) make thousands of them. Any other path, or any
+// failure, gives AT_FDCWD and the path itself; done releases what was taken.
+func (t *tracee) localFD(path string) (dirfd int, rel string, done func()) {
+	none := func() {}
+	prefix := "/proc/" + strconv.Itoa(t.tid) + "/fd/"
+	rest, ok := strings.CutPrefix(path, prefix)
+	if !ok || t.tid != t.proc.tgid || t.proc.pidfd < 0 {
+		// A thread other than the leader may have an fd table of its own (clone
+		// without CLONE_FILES): pidfd_getfd would read the leader's.
+		return unix.AT_FDCWD, path, none
+	}
+	num, name, _ := strings.Cut(rest, "/")
+	fd, err := strconv.Atoi(num)
+	if err != nil {
+		return unix.AT_FDCWD, path, none
+	}
+	if t.proc.pidfd == 0 {
+		pfd, err := unix.PidfdOpen(t.proc.tgid, 0)
+		if err != nil {
+			t.proc.pidfd = -1
+			return unix.AT_FDCWD, path, none
+		}
+		t.proc.pidfd = pfd
+	}
+	local, _, e := unix.Syscall(unix.SYS_PIDFD_GETFD, uintptr(t.proc.pidfd), uintptr(fd), 0)
+	if e != 0 {
+		if e == unix.ENOSYS || e == unix.EPERM {
+			unix.Close(t.proc.pidfd)
+			t.proc.pidfd = -1
+		}
+		return unix.AT_FDCWD, path, none
+	}
+	return int(local), name, func() { unix.Close(int(local)) }
 }
 
 // answerBytes writes b at addr in the tracee and skips the syscall with 0 (EFAULT when

@@ -42,6 +42,10 @@ func (tr *tracer) loop() (int, error) {
 
 func (tr *tracer) reaped(pid int, ws unix.WaitStatus) {
 	tr.logf(3, "pid %d: ended (status %#x)", pid, uint32(ws))
+	if t := tr.tasks[pid]; t != nil && t.proc != nil && t.proc.tgid == pid && t.proc.pidfd > 0 {
+		unix.Close(t.proc.pidfd)
+		t.proc.pidfd = -1
+	}
 	delete(tr.tasks, pid)
 	if pid != tr.root {
 		return
@@ -157,8 +161,7 @@ func (tr *tracer) adopt(tid int) *tracee {
 		}
 		p, fs := process{tgid: tid}, fsState{cwd: "/"}
 		if src != nil && src.proc != nil {
-			p = *src.proc
-			p.tgid = tid
+			p = *src.proc.forked(tid)
 			fs = *src.fs
 		}
 		t.proc, t.fs = &p, &fs
@@ -211,9 +214,7 @@ func (tr *tracer) cloned(parent *tracee, event int) {
 	if flags&unix.CLONE_THREAD != 0 {
 		child.proc = parent.proc
 	} else {
-		p := *parent.proc
-		p.tgid = tid
-		child.proc = &p
+		child.proc = parent.proc.forked(tid)
 	}
 	if flags&unix.CLONE_FS != 0 {
 		child.fs = parent.fs

@@ -24,6 +24,18 @@ type process struct {
 	// access to a non-dumpable tracee's memory, even through PTRACE_PEEKDATA
 	// (kernel/ptrace.c: ptrace_access_vm, __ptrace_may_access). execve resets it.
 	notDumpable bool
+	// pidfd refers to the process, for pidfd_getfd (see localFD): 0 until first needed,
+	// -1 when it could not be had. Closed when the leader is reaped.
+	pidfd int
+}
+
+// forked is the state of a child process tgid that p forked: a copy, but for the
+// handles that name p itself.
+func (p *process) forked(tgid int) *process {
+	c := *p
+	c.tgid = tgid
+	c.pidfd = 0
+	return &c
 }
 
 // fsState is what CLONE_FS shares between tasks: the working and root directories.
