@@ -108,6 +108,8 @@ var specs = map[string]spec{
 	"recvmsg":           {RecvmsgOut, "", false},
 	"uname":             {Uname, "", false},
 	"sethostname":       {Sethostname, "", false},
+	"sched_getaffinity": {GetAffinity, "", false},
+	"sched_setaffinity": {SetAffinity, "", false},
 	"lookup_dcookie":    {Unsupported, "", false},
 	"io_uring_setup":    {Unsupported, "", false},
 
@@ -485,7 +487,7 @@ func TestNeedsExit(t *testing.T) {
 	want := map[string]bool{
 		"chdir": true, "fchdir": true, "bind": true, "connect": true, "getsockname": true,
 		"getpeername": true, "accept": true, "accept4": true, "recvfrom": true, "recvmsg": true,
-		"uname":  true,
+		"uname": true, "sched_getaffinity": true, "sched_setaffinity": true,
 		"openat": false, "execve": false, "getcwd": false, "readlinkat": false, "sethostname": false,
 		"sendto": false, "sendmsg": false, "symlinkat": false, "mount": false, "chroot": false,
 		"io_uring_setup": false,

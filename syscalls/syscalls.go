@@ -52,6 +52,8 @@ const (
 	Sethostname             // sethostname: emulated under --hostname (ptrace engine)
 	Unsupported             // a path-bearing syscall groot does not translate: fail with ENOSYS
 	Prctl                   // prctl: PR_SET_DUMPABLE 0 is emulated (it would lock the tracer out of the tracee's memory)
+	GetAffinity             // sched_getaffinity: the CPUs groot was allowed, not the tracer's CPU it may be kept on (package colocate)
+	SetAffinity             // sched_setaffinity: on success the task's placement is the guest's own
 )
 
 // Fake says what fake root (-0, -i) does with a syscall, on top of its Kind. A row with
@@ -117,6 +119,9 @@ func Numbers() []int {
 //   - SockNameOut, RecvmsgOut: the kernel writes a host AF_UNIX name the guest must not see.
 //   - Uname: -k and --hostname rewrite the utsname the kernel filled (the tracer may skip
 //     the exit stop when neither option is set).
+//   - GetAffinity, SetAffinity: the mask the kernel wrote is replaced with the guest's
+//     view; a successful set hands the task's placement to the guest (both only for a
+//     task the tracer places, and only while it places tasks).
 //   - Execve: no; the new image is seen at PTRACE_EVENT_EXEC, a failed exec only needs
 //     its arguments restored.
 //   - Getcwd, Sethostname: no; answered at entry, the syscall itself is skipped.
@@ -126,7 +131,7 @@ func Numbers() []int {
 //   - Mount, Unsupported: no; failed at entry.
 func NeedsExit(e *Entry) bool {
 	switch e.Kind {
-	case Chdir, Fchdir, SocketAddr, SockNameOut, RecvmsgOut, Uname:
+	case Chdir, Fchdir, SocketAddr, SockNameOut, RecvmsgOut, Uname, GetAffinity, SetAffinity:
 		return true
 	}
 	return false
@@ -272,6 +277,9 @@ func commonRows() map[int]Entry {
 		unix.SYS_RECVMSG:       {Kind: RecvmsgOut},
 		unix.SYS_UNAME:         {Kind: Uname},
 		unix.SYS_SETHOSTNAME:   {Kind: Sethostname},
+		// sched_{get,set}affinity(pid, len, user_mask_ptr) (kernel/sched/syscalls.c).
+		unix.SYS_SCHED_GETAFFINITY: {Kind: GetAffinity},
+		unix.SYS_SCHED_SETAFFINITY: {Kind: SetAffinity},
 
 		// lookup_dcookie writes a host path into the caller's buffer (it needed
 		// CAP_SYS_ADMIN, and Linux 6.8 removed it: ENOSYS is the kernel's own answer now).

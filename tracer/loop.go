@@ -46,6 +46,9 @@ func (tr *tracer) reaped(pid int, ws unix.WaitStatus) {
 		unix.Close(t.proc.pidfd)
 		t.proc.pidfd = -1
 	}
+	if t := tr.tasks[pid]; t != nil {
+		tr.place.Remove(t.place)
+	}
 	delete(tr.tasks, pid)
 	if pid != tr.root {
 		return
@@ -66,6 +69,7 @@ func isStopSignal(sig unix.Signal) bool {
 
 func (tr *tracer) stopped(t *tracee, ws unix.WaitStatus) {
 	tr.stats.count(t, ws)
+	t.place.Stopped()
 	sig := ws.StopSignal()
 	event := int(ws>>16) & 0xff
 	switch {
@@ -169,6 +173,11 @@ func (tr *tracer) adopt(tid int) *tracee {
 	if src != nil && src.creds != nil {
 		t.creds = src.creds.Clone()
 	}
+	if src != nil {
+		t.place = tr.place.Add(tid, src.place)
+	} else {
+		t.place = tr.place.Add(tid, nil)
+	}
 	t.attached = true
 	if tr.rootDone && tr.cfg.KillOnExit {
 		_ = unix.Kill(tid, unix.SIGKILL)
@@ -207,6 +216,7 @@ func (tr *tracer) cloned(parent *tracee, event int) {
 	child := tr.tasks[tid]
 	if child == nil {
 		child = tr.newTracee(tid, nil, nil)
+		child.place = tr.place.Add(tid, parent.place)
 	} else {
 		// Adopted at its first stop: it already runs; only the sharing is corrected.
 		child.firstStop = false
@@ -254,6 +264,10 @@ func (tr *tracer) execed(t *tracee) *tracee {
 	if msg, err := unix.PtraceGetEventMsg(t.tid); err == nil && int(msg) != t.tid {
 		if former := tr.tasks[int(msg)]; former != nil {
 			delete(tr.tasks, int(msg))
+			// The exec'ing thread takes the leader's tid; the leader is gone.
+			tr.place.Remove(t.place)
+			tr.place.Remove(former.place)
+			former.place = tr.place.Add(t.tid, former.place)
 			former.tid = t.tid
 			former.firstStop = false
 			former.attached = true

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/groot-sandbox/groot/binfmt"
+	"github.com/groot-sandbox/groot/colocate"
 	"github.com/groot-sandbox/groot/creds"
 	"github.com/groot-sandbox/groot/pathmap"
 	"golang.org/x/sys/unix"
@@ -60,6 +61,8 @@ const (
 	exitSockName              // translate an AF_UNIX name written by the kernel
 	exitRecvmsg               // translate msg_name of a recvmsg
 	exitUname                 // rewrite the utsname the kernel filled
+	exitGetAffinity           // give the guest its view of the CPUs (affinityFor)
+	exitSetAffinity           // on success affinityFor's placement is the guest's
 )
 
 // tracee is one traced task (a thread or a process's main thread).
@@ -105,6 +108,13 @@ type tracee struct {
 
 	creds  *creds.Set // fake root: the task's emulated identities (nil without -0/-i)
 	fakeSt fakeState
+
+	// Calls whose argument registers were left as the tracer set them (unrestored.go).
+	unrestored     [unrestoredCalls]unrestoredCall
+	nextUnrestored int
+
+	place       *colocate.Task // the task's placement (nil when the tracer places none)
+	affinityFor *tracee        // sched_{get,set}affinity's target task, for the exit stop
 }
 
 // Readlink answers pathmap's questions about /proc magic links as this tracee would see

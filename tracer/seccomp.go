@@ -65,8 +65,9 @@ func probeSeccomp() error {
 
 // filterSpec is what the filter must stop on besides the path-bearing syscalls.
 type filterSpec struct {
-	uname bool // -k, --hostname: uname and sethostname
-	fake  bool // -0, -i: the fake-root rows, and stat calls with AT_EMPTY_PATH
+	uname    bool // -k, --hostname: uname and sethostname
+	fake     bool // -0, -i: the fake-root rows, and stat calls with AT_EMPTY_PATH
+	affinity bool // the tracer places the guest's tasks (package colocate): sched_{get,set}affinity
 	// cookie lets the tracer's own injected openat through without a stop (see
 	// loadProgram): openat with this value as its mode argument is allowed. The kernel
 	// ignores the mode of an openat without O_CREAT or O_TMPFILE (fs/open.c,
@@ -76,11 +77,13 @@ type filterSpec struct {
 }
 
 func (s filterSpec) String() string {
-	return "uname=" + strconv.FormatBool(s.uname) + ",fake=" + strconv.FormatBool(s.fake) + ",cookie=" + strconv.FormatUint(s.cookie, 16)
+	return "uname=" + strconv.FormatBool(s.uname) + ",fake=" + strconv.FormatBool(s.fake) +
+		",affinity=" + strconv.FormatBool(s.affinity) + ",cookie=" + strconv.FormatUint(s.cookie, 16)
 }
 
 func parseFilterSpec(v string) filterSpec {
-	s := filterSpec{uname: strings.Contains(v, "uname=true"), fake: strings.Contains(v, "fake=true")}
+	s := filterSpec{uname: strings.Contains(v, "uname=true"), fake: strings.Contains(v, "fake=true"),
+		affinity: strings.Contains(v, "affinity=true")}
 	if i := strings.Index(v, "cookie="); i >= 0 {
 		s.cookie, _ = strconv.ParseUint(v[i+len("cookie="):], 16, 64)
 	}
@@ -92,7 +95,11 @@ func tracedSyscalls(spec filterSpec) []uint32 {
 	var nrs []uint32
 	for nr := 0; nr < 1024; nr++ {
 		e := syscalls.Lookup(nr)
-		if e == nil || (e.Kind == syscalls.Uname || e.Kind == syscalls.Sethostname) && !spec.uname || e.FakeOnly() && !spec.fake {
+		switch {
+		case e == nil,
+			(e.Kind == syscalls.Uname || e.Kind == syscalls.Sethostname) && !spec.uname,
+			(e.Kind == syscalls.GetAffinity || e.Kind == syscalls.SetAffinity) && !spec.affinity,
+			e.FakeOnly() && !spec.fake:
 			continue
 		}
 		nrs = append(nrs, uint32(nr))

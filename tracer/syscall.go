@@ -33,6 +33,7 @@ func (tr *tracer) enter(t *tracee) bool {
 		}
 		return false
 	}
+	forceSet := t.undoUnrestored()
 	t.orig = t.regs
 	t.modified, t.skipped, t.exit = false, false, exitNone
 	t.scratch = (t.regs.sp() - redZone) &^ 15
@@ -43,6 +44,11 @@ func (tr *tracer) enter(t *tracee) bool {
 		tr.logf(3, "pid %d: %s(%#x, %#x, %#x, %#x)", t.tid, syscalls.Name(nr), t.regs.arg(0), t.regs.arg(1), t.regs.arg(2), t.regs.arg(3))
 	}
 	if e == nil || e.FakeOnly() && tr.fake == nil {
+		if forceSet {
+			if err := setRegs(t.tid, &t.regs); err != nil && !isGone(err) {
+				tr.invariant(t, "write registers at syscall entry: %v", err)
+			}
+		}
 		return false
 	}
 	t.fakeSt.exit = fakeExitNone
@@ -70,10 +76,14 @@ func (tr *tracer) enter(t *tracee) bool {
 		t.skip(-int64(unix.EFAULT))
 		t.fakeSt.exit = fakeExitNone
 	}
-	if t.modified || t.skipped {
+	if t.modified || t.skipped || forceSet {
 		if err := setRegs(t.tid, &t.regs); err != nil && !isGone(err) {
 			tr.invariant(t, "write registers at %s entry: %v", e.Name, err)
 		}
+	}
+	if tr.seccomp && t.modified && t.exit == exitRestore && t.fakeSt.exit == fakeExitNone {
+		t.leaveUnrestored()
+		return false
 	}
 	return t.modified || t.exit != exitNone || t.fakeSt.exit != fakeExitNone
 }
@@ -203,6 +213,9 @@ func (tr *tracer) translate(t *tracee, e *syscalls.Entry) error {
 		if tr.cfg.KernelRelease != "" || tr.hostname != "" {
 			t.exit = exitUname
 		}
+		return nil
+	case syscalls.GetAffinity, syscalls.SetAffinity:
+		tr.enterAffinity(t, e)
 		return nil
 	case syscalls.Sethostname:
 		if tr.hostname == "" {
@@ -569,6 +582,8 @@ func (tr *tracer) exitStop(t *tracee) {
 		tr.exitRecvmsg(t)
 	case exitUname:
 		tr.exitUname(t)
+	case exitGetAffinity, exitSetAffinity:
+		tr.exitAffinity(t)
 	}
 	if t.fakeSt.exit != fakeExitNone {
 		tr.fakeExit(t)

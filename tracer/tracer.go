@@ -36,6 +36,7 @@ import (
 	"syscall"
 
 	"github.com/groot-sandbox/groot/bindings"
+	"github.com/groot-sandbox/groot/colocate"
 	"github.com/groot-sandbox/groot/config"
 	"github.com/groot-sandbox/groot/creds"
 	"github.com/groot-sandbox/groot/ownership"
@@ -69,6 +70,9 @@ type tracer struct {
 	fake *fakeRoot
 	// stats counts stops for GROOT_STATS=1; nil otherwise.
 	stats *stopStats
+	// place keeps the guest on the tracer's CPU while that is cheaper (package
+	// colocate); nil when it does not (GROOT_COLOCATE=0, one CPU).
+	place *colocate.Placer
 }
 
 // Run runs cfg.Command under the tracer and returns the guest's exit status
@@ -142,6 +146,11 @@ func Run(cfg *config.Config) (int, error) {
 
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	if os.Getenv("GROOT_COLOCATE") != "0" {
+		// Before the shim is forked from this thread: it inherits the pin.
+		tr.place = colocate.Start()
+		defer tr.place.Stop()
+	}
 	if err := quietTraceeStops(); err != nil {
 		tr.logf(1, "SIGCHLD with SA_NOCLDSTOP: %v (a signal per tracee stop then)", err)
 	}
@@ -188,7 +197,8 @@ func (tr *tracer) startShim(hostCwd, guestCwd string) (int, error) {
 	args := append([]string{"groot-shim", tr.cfg.Command[0], argv0}, tr.cfg.Command[1:]...)
 	env := append(append([]string{}, tr.cfg.Env...), shimEnv+"=1")
 	if tr.seccomp {
-		spec := filterSpec{uname: tr.cfg.KernelRelease != "" || tr.cfg.Hostname != "", fake: tr.fake != nil, cookie: tr.openCookie}
+		spec := filterSpec{uname: tr.cfg.KernelRelease != "" || tr.cfg.Hostname != "", fake: tr.fake != nil,
+			affinity: tr.place != nil, cookie: tr.openCookie}
 		env = append(env, filterEnv+"="+spec.String())
 	}
 	proc, err := os.StartProcess(self, args, &os.ProcAttr{
@@ -213,6 +223,7 @@ func (tr *tracer) startShim(hostCwd, guestCwd string) (int, error) {
 		return 0, fmt.Errorf("ptrace(PTRACE_SEIZE, %d): %w", pid, e)
 	}
 	t := tr.newTracee(pid, &process{tgid: pid}, &fsState{cwd: guestCwd})
+	t.place = tr.place.Add(pid, nil)
 	if tr.fake != nil {
 		t.creds = tr.fake.initial.Clone()
 	}

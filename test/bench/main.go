@@ -74,6 +74,10 @@ func toolsFor(groot string, root bool) []tool {
 		{name: "groot-ptrace", groot: true, argv: func(r string, w workload) []string {
 			return append([]string{groot, "--mode", "ptrace", "-r", r}, sh(w)...)
 		}},
+		// The guest and the tracer left where the scheduler puts them (package colocate).
+		{name: "groot-ptrace-nocolocate", groot: true, env: []string{"GROOT_COLOCATE=0"}, argv: func(r string, w workload) []string {
+			return append([]string{groot, "--mode", "ptrace", "-r", r}, sh(w)...)
+		}},
 		{name: "groot-ptrace-noseccomp", groot: true, env: []string{"GROOT_NO_SECCOMP=1"}, argv: func(r string, w workload) []string {
 			return append([]string{groot, "--mode", "ptrace", "-r", r}, sh(w)...)
 		}},
