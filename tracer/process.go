@@ -52,17 +52,17 @@ type fsState struct {
 type exitAction uint8
 
 const (
-	exitNone       exitAction = iota
-	exitRestore               // restore the argument registers the tracer changed
-	exitChdir                 // on success the guest cwd becomes newCwd
-	exitFchdir                // on success the guest cwd follows the kernel's
-	exitExecve                // a failed exec: restore the registers
-	exitBindRename            // bind through a short alias: rename the socket to its real path
-	exitSockName              // translate an AF_UNIX name written by the kernel
-	exitRecvmsg               // translate msg_name of a recvmsg
-	exitUname                 // rewrite the utsname the kernel filled
-	exitGetAffinity           // give the guest its view of the CPUs (affinityFor)
-	exitSetAffinity           // on success affinityFor's placement is the guest's
+	exitNone        exitAction = iota
+	exitRestore                // restore the argument registers the tracer changed
+	exitChdir                  // on success the guest cwd becomes newCwd
+	exitFchdir                 // on success the guest cwd follows the kernel's
+	exitExecve                 // a failed exec: restore the registers
+	exitBindRename             // bind through a short alias: rename the socket to its real path
+	exitSockName               // translate an AF_UNIX name written by the kernel
+	exitRecvmsg                // translate msg_name of a recvmsg
+	exitUname                  // rewrite the utsname the kernel filled
+	exitGetAffinity            // give the guest its view of the CPUs (affinityFor)
+	exitSetAffinity            // on success affinityFor's placement is the guest's
 )
 
 // tracee is one traced task (a thread or a process's main thread).
