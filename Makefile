@@ -21,7 +21,7 @@ lint: vet
 
 # Unit tests of the packages (no guest runs).
 unit:
-	$(GO) test -count=1 ./bindings/... ./pathmap/... ./syscalls/... ./binfmt/... ./config/... ./creds/... ./ownership/... ./internal/... ./cmd/... ./tracer/... ./userns/...
+	$(GO) test -count=1 ./bindings/... ./pathmap/... ./syscalls/... ./binfmt/... ./config/... ./creds/... ./ownership/... ./colocate/... ./internal/... ./cmd/... ./tracer/... ./userns/...
 
 # Integration tests: guests run by groot as the unprivileged user groot-test, compared
 # with native runs (chroot as root).

@@ -14,9 +14,9 @@
 // sharing the tracer's CPU. A task that computes for long stretches between stops does
 // lose, when another task wants the same CPU: make -j, a multi-threaded program. So a
 // Placer samples every guest task's scheduler statistics (/proc/TID/schedstat: time run,
-// time spent waiting for a CPU) and moves a task that computes (it ran for most of the
-// interval and made few stops) to every allowed CPU while tasks wait for the home CPU; a
-// task that stops computing comes home.
+// time spent waiting for a CPU) and moves a task that computes (it ran, or waited to run,
+// for most of the interval, and made few stops) to every allowed CPU while tasks wait for
+// the home CPU; a task that stops computing comes home.
 //
 // The guest must not see any of this: sched_getaffinity is answered with the CPUs groot
 // was allowed (Wide), so nproc and a Go runtime's GOMAXPROCS are what they are natively.
@@ -72,7 +72,8 @@ type Placer struct {
 
 // The watcher's rules, per sampling interval.
 const (
-	// A task computes when it ran for at least this share of the interval...
+	// A task computes when it ran, or waited to run, for at least this share of the
+	// interval...
 	computeShare = 0.6
 	// ...and made at most this many stops per second of its run time. Away from the
 	// tracer's CPU a stop costs about 70 us more (the measurement above): at 2,000 stops
@@ -213,17 +214,21 @@ func (p *Placer) watch() {
 	}
 }
 
+// usage is what one task did in one interval, from its schedstat and the tracer's count.
+type usage struct {
+	run, delay, stops uint64
+}
+
 // sample reads every task's statistics for the interval dt, moves tasks, and reports
 // whether the guest did anything.
 func (p *Placer) sample(tasks []*Task, dt time.Duration) bool {
-	type delta struct {
-		t          *Task
-		run, delay uint64
-		stops      uint64
-	}
 	var waited uint64
 	var busy bool
-	deltas := make([]delta, 0, len(tasks))
+	type measured struct {
+		t *Task
+		u usage
+	}
+	all := make([]measured, 0, len(tasks))
 	for _, t := range tasks {
 		run, delay, err := readSchedstat(t.tid)
 		if err != nil {
@@ -235,42 +240,42 @@ func (p *Placer) sample(tasks []*Task, dt time.Duration) bool {
 			busy = true
 			continue
 		}
-		d := delta{t: t, run: run - t.run, delay: delay - t.delay, stops: stops - t.lastStops}
+		u := usage{run: run - t.run, delay: delay - t.delay, stops: stops - t.lastStops}
 		t.run, t.delay, t.lastStops = run, delay, stops
 		if !t.away {
-			waited += d.delay
+			waited += u.delay
 		}
-		if d.run > 0 || d.stops > 0 {
-			busy = true
-		}
-		deltas = append(deltas, d)
+		busy = busy || u.run > 0 || u.stops > 0
+		all = append(all, measured{t, u})
 	}
 	contended := float64(waited) >= contendedShare*float64(dt)
-	for _, d := range deltas {
-		t := d.t
-		computing := float64(d.run) >= computeShare*float64(dt) &&
-			float64(d.stops) <= maxStopsPerSecond*float64(d.run)/float64(time.Second)
-		switch {
-		case !t.away && computing && contended:
-			t.computeTicks++
-			if t.computeTicks >= awayAfter {
-				p.place(t, true)
-			}
-		case !t.away:
-			t.computeTicks = 0
-			if !t.placed {
-				p.place(t, false) // a task that inherited an away mask comes home
-			}
-		case t.away && !computing:
-			t.idleTicks++
-			if t.idleTicks >= homeAfter {
-				p.place(t, false)
-			}
-		default:
-			t.idleTicks = 0
+	for _, m := range all {
+		if move, away := m.t.step(m.u, dt, contended); move {
+			p.place(m.t, away)
 		}
 	}
 	return busy
+}
+
+// step applies the rules to one task for one interval: whether to move it, and where.
+func (t *Task) step(u usage, dt time.Duration, contended bool) (move, away bool) {
+	// Two tasks that share a CPU each run half the time: what a task wanted is the time
+	// it ran plus the time it waited to run.
+	computing := float64(u.run+u.delay) >= computeShare*float64(dt) &&
+		float64(u.stops) <= maxStopsPerSecond*float64(u.run)/float64(time.Second)
+	switch {
+	case !t.away && computing && contended:
+		t.computeTicks++
+		return t.computeTicks >= awayAfter, true
+	case !t.away:
+		t.computeTicks = 0
+		return !t.placed, false // a task whose inherited mask is unknown comes home
+	case !computing:
+		t.idleTicks++
+		return t.idleTicks >= homeAfter, false
+	}
+	t.idleTicks = 0
+	return false, false
 }
 
 // place gives the task the home CPU, or every allowed CPU.

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -153,6 +154,67 @@ func sleepers(t *testing.T) int {
 			if syscall.Stat("/proc/"+e.Name(), &st) == nil && int(st.Uid) == uid {
 				n++
 			}
+		}
+	}
+	return n
+}
+
+// TestColocation checks where the ptrace engine runs the guest (package colocate): a
+// guest that runs one task at a time shares the tracer's single CPU; two tasks that
+// compute side by side are moved to every CPU. The guest reads its own
+// /proc/self/status (the host's /proc bound) with shell builtins only, so that no new
+// process inherits a mask in between.
+func TestColocation(t *testing.T) {
+	var cpus int
+	if data, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok {
+				cpus = countCPUs(strings.TrimSpace(v))
+			}
+		}
+	}
+	if cpus < 2 {
+		t.Skipf("needs two CPUs (this process may use %d)", cpus)
+	}
+	const mask = `while read k v; do case $k in Cpus_allowed_list:) echo $v;; esac; done < /proc/self/status`
+	// Each of the two computes for about a second here (busybox sh's arithmetic), then reports.
+	const spin = `i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done; ` + mask
+	for _, m := range modes() {
+		if m.Name == "userns" {
+			continue // no tracer
+		}
+		t.Run(m.Name, func(t *testing.T) {
+			got := groot(t, m, []string{"-b", "/proc"}, "sh", "-c", mask)
+			if got.Code != 0 || countCPUs(strings.TrimSpace(got.Stdout)) != 1 {
+				t.Errorf("a lone guest task is allowed %q, want the tracer's one CPU: %v", got.Stdout, got)
+			}
+			got = groot(t, m, []string{"-b", "/proc", "-b", "/dev"}, "sh", "-c", "("+spin+") & ("+spin+"); wait")
+			lines := strings.Fields(got.Stdout)
+			if got.Code != 0 || len(lines) != 2 {
+				t.Fatalf("%v", got)
+			}
+			for _, l := range lines {
+				if countCPUs(l) != cpus {
+					t.Errorf("two computing tasks: one is allowed %q, want all %d CPUs: %v", l, cpus, got)
+				}
+			}
+		})
+	}
+}
+
+// countCPUs counts the CPUs of a list such as "0-3,6".
+func countCPUs(list string) int {
+	n := 0
+	for _, part := range strings.Split(list, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err1 := strconv.Atoi(lo)
+		b, err2 := strconv.Atoi(hi)
+		switch {
+		case err1 != nil:
+		case !isRange:
+			n++
+		case err2 == nil && b >= a:
+			n += b - a + 1
 		}
 	}
 	return n
