@@ -3,7 +3,6 @@ package userns
 import (
 	"errors"
 	"os"
-	"os/exec"
 	"syscall"
 
 	"github.com/groot-sandbox/groot/config"
@@ -29,37 +28,40 @@ func direct(cfg *config.Config) bool {
 	return true
 }
 
-// runDirect starts the guest in the namespaces from Go's fork itself. It returns
-// ErrUnavailable (wrapped) when the namespaces could not be made, and the guest's
-// start error (as a shell's 126/127) when they could but the command could not run.
-func runDirect(cfg *config.Config, uid, gid int) (*exec.Cmd, int, error) {
+// runDirect starts the guest in the namespaces from Go's fork itself. It returns the
+// guest's pid, or ErrUnavailable (wrapped) when the namespaces could not be made, or
+// pid 0 and the guest's start error (as a shell's 126/127) when they could but the
+// command could not run. syscall.ForkExec rather than os/exec: os.StartProcess first
+// checks, once per process, that pidfds work by forking a child of its own (Go 1.23+,
+// os/pidfd_linux.go), a fork the guest's start-up would wait for.
+func runDirect(cfg *config.Config, uid, gid int) (int, int, error) {
 	argv := append([]string{cfg.Argv0}, cfg.Command[1:]...)
 	if cfg.Argv0 == "" {
 		argv[0] = cfg.Command[0]
 	}
-	attr := func() *syscall.SysProcAttr {
-		return &syscall.SysProcAttr{
-			Cloneflags:                 unix.CLONE_NEWUSER | unix.CLONE_NEWNS,
-			UidMappings:                []syscall.SysProcIDMap{{ContainerID: uid, HostID: os.Getuid(), Size: 1}},
-			GidMappings:                []syscall.SysProcIDMap{{ContainerID: gid, HostID: os.Getgid(), Size: 1}},
-			GidMappingsEnableSetgroups: false,
-			Chroot:                     cfg.Table.Rootfs(),
-			Pdeathsig:                  unix.SIGKILL,
-		}
+	start := func(path string, args []string) (int, error) {
+		return syscall.ForkExec(path, args, &syscall.ProcAttr{
+			Dir:   cfg.Cwd,
+			Env:   cfg.Env,
+			Files: []uintptr{0, 1, 2},
+			Sys: &syscall.SysProcAttr{
+				Cloneflags:                 unix.CLONE_NEWUSER | unix.CLONE_NEWNS,
+				UidMappings:                []syscall.SysProcIDMap{{ContainerID: uid, HostID: os.Getuid(), Size: 1}},
+				GidMappings:                []syscall.SysProcIDMap{{ContainerID: gid, HostID: os.Getgid(), Size: 1}},
+				GidMappingsEnableSetgroups: false,
+				Chroot:                     cfg.Table.Rootfs(),
+				Pdeathsig:                  unix.SIGKILL,
+			},
+		})
 	}
-	start := func(path string, args []string) (*exec.Cmd, error) {
-		cmd := &exec.Cmd{Path: path, Args: args, Env: cfg.Env, Dir: cfg.Cwd, SysProcAttr: attr(),
-			Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
-		return cmd, cmd.Start()
-	}
-	cmd, err := start(cfg.Command[0], argv)
+	pid, err := start(cfg.Command[0], argv)
 	var errno unix.Errno
 	if errors.As(err, &errno) && errno == unix.ENOEXEC {
 		// As execvp(3): a file the kernel cannot execute is run by /bin/sh.
-		cmd, err = start("/bin/sh", append([]string{"/bin/sh", cfg.Command[0]}, argv[1:]...))
+		pid, err = start("/bin/sh", append([]string{"/bin/sh", cfg.Command[0]}, argv[1:]...))
 	}
 	if err == nil {
-		return cmd, 0, nil
+		return pid, 0, nil
 	}
 	if errors.As(err, &errno) {
 		switch errno {
@@ -67,10 +69,29 @@ func runDirect(cfg *config.Config, uid, gid int) (*exec.Cmd, int, error) {
 			// clone(CLONE_NEWUSER), the map writes or chroot refused: no namespaces here.
 			// (EACCES from a guest file without execute permission also lands here: the
 			// caller then tries the namespace child, which reports it as the guest's.)
-			return nil, 0, errUnavailable(err)
+			return 0, 0, errUnavailable(err)
 		}
 		os.Stderr.WriteString("groot: " + cfg.Command[0] + ": " + execerr.Strerror(errno) + "\n")
-		return nil, execerr.Status(errno), nil
+		return 0, execerr.Status(errno), nil
 	}
-	return nil, 0, errUnavailable(err)
+	return 0, 0, errUnavailable(err)
+}
+
+// waitStatus waits for pid and gives its exit status as a shell does (128+N for a
+// signal).
+func waitStatus(pid int) int {
+	for {
+		var ws unix.WaitStatus
+		_, err := unix.Wait4(pid, &ws, 0, nil)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return 1
+		case ws.Signaled():
+			return 128 + int(ws.Signal())
+		case ws.Exited():
+			return ws.ExitStatus()
+		}
+	}
 }
