@@ -288,8 +288,10 @@ func (p *Placer) place(t *Task, away bool) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if t.released {
-		return // the guest's own mask since the snapshot
+	if t.released || p.tasks[t.tid] != t {
+		// The guest's own mask since the snapshot, or the task ended (and its tid may
+		// already name another process).
+		return
 	}
 	if err := unix.SchedSetaffinity(t.tid, &set); err != nil {
 		return

@@ -160,10 +160,10 @@ func sleepers(t *testing.T) int {
 }
 
 // TestColocation checks where the ptrace engine runs the guest (package colocate): a
-// guest that runs one task at a time shares the tracer's single CPU; two tasks that
-// compute side by side are moved to every CPU. The guest reads its own
-// /proc/self/status (the host's /proc bound) with shell builtins only, so that no new
-// process inherits a mask in between.
+// guest that runs one task at a time shares the tracer's single CPU; of two tasks that
+// compute side by side, one at least is moved off it, so that they run in parallel. The
+// guest reads its own /proc/self/status (the host's /proc bound) with shell builtins
+// only, so that no new process inherits a mask in between.
 func TestColocation(t *testing.T) {
 	var cpus int
 	if data, err := os.ReadFile("/proc/self/status"); err == nil {
@@ -177,8 +177,9 @@ func TestColocation(t *testing.T) {
 		t.Skipf("needs two CPUs (this process may use %d)", cpus)
 	}
 	const mask = `while read k v; do case $k in Cpus_allowed_list:) echo $v;; esac; done < /proc/self/status`
-	// Each of the two computes for about a second here (busybox sh's arithmetic), then reports.
-	const spin = `i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done; ` + mask
+	// Each of the two computes for one to two seconds of wall time (busybox sh's
+	// $EPOCHSECONDS: the same on a slow emulated machine), then reports.
+	const spin = `end=$((EPOCHSECONDS+2)); while [ $EPOCHSECONDS -lt $end ]; do :; done; ` + mask
 	for _, m := range modes() {
 		if m.Name == "userns" {
 			continue // no tracer
@@ -193,10 +194,8 @@ func TestColocation(t *testing.T) {
 			if got.Code != 0 || len(lines) != 2 {
 				t.Fatalf("%v", got)
 			}
-			for _, l := range lines {
-				if countCPUs(l) != cpus {
-					t.Errorf("two computing tasks: one is allowed %q, want all %d CPUs: %v", l, cpus, got)
-				}
+			if countCPUs(lines[0]) == 1 && lines[0] == lines[1] {
+				t.Errorf("two computing tasks were both kept on CPU %s: %v", lines[0], got)
 			}
 		})
 	}
