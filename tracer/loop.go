@@ -282,8 +282,10 @@ func (tr *tracer) execed(t *tracee) *tracee {
 		if tr.fake != nil {
 			tr.fakeExec(t, plan.Host)
 		}
-		// A new program image: nothing of the old registers is restored at the exit.
+		// A new program image: nothing of the old registers is restored at the exit, and
+		// no call of the old one can be restarted.
 		t.pendingExec = nil
+		t.unrestored = [unrestoredCalls]unrestoredCall{}
 		t.modified, t.exit = false, exitNone
 		switch {
 		case plan.InterpHost != "":

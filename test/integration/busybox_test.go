@@ -52,6 +52,7 @@ func TestSameAsNative(t *testing.T) {
 		{name: "exec-from-thread", cmd: []string{"/usr/local/bin/execthread"}},
 		{name: "go-goroutines", cmd: []string{"sh", "-c", "rm -rf /tmp/goio && mkdir /tmp/goio && goio /tmp/goio"}},
 		{name: "write-into-rootfs", cmd: []string{"sh", "-c", "echo written > /tmp/w.txt && cat /tmp/w.txt && rm /tmp/w.txt"}},
+		{name: "restarted-open", cmd: []string{"restart", "/tmp/restart.fifo"}},
 		// The tracer may keep the guest on its own CPU (package colocate): the guest still
 		// sees every CPU groot was given, and a mask it sets itself is its own.
 		{name: "cpu-affinity", cmd: []string{"sh", "-c", "nproc; taskset -p $$ | sed 's/.*: //'; taskset -c 0 nproc; taskset -c 0 sh -c 'taskset -p $$' | sed 's/.*: //'"}},
