@@ -34,8 +34,9 @@ type Config struct {
 	// for the run only.
 	FakeDB string
 
-	KernelRelease string // -k; empty when not set
-	Verbose       int    // -v
+	// Kernel is what -k makes uname(2) report; nil without -k.
+	Kernel  *Utsname
+	Verbose int // -v
 	KillOnExit    bool   // --kill-on-exit
 	Mode          Mode   // --mode
 
@@ -48,6 +49,17 @@ type Config struct {
 	// Scratch is a private host directory for the run (glue directories, socket aliases,
 	// exec name links). The command line creates it and removes it at exit.
 	Scratch string
+}
+
+// Utsname is what -k STRING makes uname(2) report. STRING is a release, or PRoot's
+// '\sysname\nodename\release\version\machine\domainname\hwcap\' (hwcap in hexadecimal),
+// which sets every field and the auxiliary vector's AT_HWCAP.
+type Utsname struct {
+	Release string
+	// Full: every field below is given (the release-only form leaves them the kernel's).
+	Full                                           bool
+	Sysname, Nodename, Version, Machine, Domainname string
+	HWCap                                          uint64
 }
 
 // NeedsNamespaces names the first isolation option that only the namespace engine can

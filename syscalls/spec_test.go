@@ -108,6 +108,7 @@ var specs = map[string]spec{
 	"recvmsg":           {RecvmsgOut, "", false},
 	"uname":             {Uname, "", false},
 	"sethostname":       {Sethostname, "", false},
+	"setdomainname":     {Sethostname, "", false},
 	"sched_getaffinity": {GetAffinity, "", false},
 	"sched_setaffinity": {SetAffinity, "", false},
 	"lookup_dcookie":    {Unsupported, "", false},
@@ -155,6 +156,8 @@ var specs = map[string]spec{
 	"setfsgid":  {Plain, "gid", false},
 	"setgroups": {Plain, "size, list", false},
 	"prctl":     {Prctl, "option, arg2, arg3, arg4, arg5", false},
+	"capset":    {Plain, "header, data", false},
+	"fsetxattr": {Plain, "fd, name, value, size, flags", false},
 }
 
 // fakeSpecs is fake root's operation on each syscall and the prototype argument (in
@@ -177,7 +180,9 @@ var fakeSpecs = map[string]struct {
 	"getresuid": {FakeID, ""}, "getresgid": {FakeID, ""}, "getgroups": {FakeID, ""}, "setuid": {FakeID, ""},
 	"setgid": {FakeID, ""}, "setreuid": {FakeID, ""}, "setregid": {FakeID, ""}, "setresuid": {FakeID, ""},
 	"setresgid": {FakeID, ""}, "setfsuid": {FakeID, ""}, "setfsgid": {FakeID, ""}, "setgroups": {FakeID, ""},
-	"prctl": {FakePrctl, ""},
+	"prctl":  {FakePrctl, ""},
+	"capset": {FakePrivileged, ""}, "fsetxattr": {FakePrivileged, ""}, "setxattr": {FakePrivileged, ""},
+	"lsetxattr": {FakePrivileged, ""}, "setxattrat": {FakePrivileged, ""},
 }
 
 // TestFakeRowsMatchPrototypes checks each row's fake-root operation and argument against
@@ -235,7 +240,7 @@ func init() {
 		"statmount", "listmount")
 	decide("connected sockets only: no address translated, as in PRoot", "sendmmsg", "recvmmsg")
 	decide("no path: ids, times, attributes, memory", "listns", "lsm_get_self_attr",
-		"lsm_set_self_attr", "sched_getattr", "sched_setattr", "setdomainname", "setfsuid",
+		"lsm_set_self_attr", "sched_getattr", "sched_setattr", "setfsuid",
 		"setfsgid", "getsockopt", "setsockopt", "ustat", "sysfs", "kexec_load", "mbind",
 		"remap_file_pages", "semtimedop", "rt_sigtimedwait", "time", "times", "adjtimex",
 		"gettimeofday", "settimeofday", "clock_adjtime", "clock_gettime", "clock_settime",

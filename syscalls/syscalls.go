@@ -49,7 +49,7 @@ const (
 	Symlink                 // symlink, symlinkat: Paths holds only the link path; the target string stays as given
 	Mount                   // mount, umount2, pivot_root, new mount API: fail as for an unprivileged user (EPERM)
 	Uname                   // uname: -k and --hostname rewrite the result on exit
-	Sethostname             // sethostname: emulated under --hostname (ptrace engine)
+	Sethostname             // sethostname, setdomainname: emulated under --hostname, -k, and for fake root (ptrace engine)
 	Unsupported             // a path-bearing syscall groot does not translate: fail with ENOSYS
 	Prctl                   // prctl: PR_SET_DUMPABLE 0 is emulated (it would lock the tracer out of the tracee's memory)
 	GetAffinity             // sched_getaffinity: the CPUs groot was allowed, not the tracer's CPU it may be kept on (package colocate)
@@ -62,18 +62,19 @@ const (
 type Fake uint8
 
 const (
-	FakeNone   Fake = iota
-	FakeStat        // struct stat at FakeArg, filled by the kernel: fake owner, mode, rdev on exit
-	FakeStatx       // struct statx at FakeArg, likewise
-	FakeChown       // uid, gid at FakeArg, FakeArg+1: recorded in the ownership table, the call skipped
-	FakeChmod       // mode at FakeArg (flags at FakeArg+1 for fchmodat2): applied by the tracer, a refusal recorded
-	FakeMknod       // mode, dev at FakeArg, FakeArg+1: a device node becomes a placeholder file
-	FakeAccess      // mode at FakeArg (flags at FakeArg+1 for faccessat2): answered as root would answer
-	FakeUnlink      // removes a name (flags at FakeArg for unlinkat, -1 if none): the table forgets a removed inode
-	FakeRename      // renames (flags at FakeArg for renameat2, -1 if none): the table follows
-	FakeCreate      // mkdir, open/creat with O_CREAT: mode at FakeArg; owner bits kept, the asked mode recorded
-	FakeID          // the getuid and setuid families, getgroups, setgroups: emulated
-	FakePrctl       // prctl: PR_GET_NO_NEW_PRIVS answers 0 (the seccomp filter needs the flag set)
+	FakeNone       Fake = iota
+	FakeStat            // struct stat at FakeArg, filled by the kernel: fake owner, mode, rdev on exit
+	FakeStatx           // struct statx at FakeArg, likewise
+	FakeChown           // uid, gid at FakeArg, FakeArg+1: recorded in the ownership table, the call skipped
+	FakeChmod           // mode at FakeArg (flags at FakeArg+1 for fchmodat2): applied by the tracer, a refusal recorded
+	FakeMknod           // mode, dev at FakeArg, FakeArg+1: a device node becomes a placeholder file
+	FakeAccess          // mode at FakeArg (flags at FakeArg+1 for faccessat2): answered as root would answer
+	FakeUnlink          // removes a name (flags at FakeArg for unlinkat, -1 if none): the table forgets a removed inode
+	FakeRename          // renames (flags at FakeArg for renameat2, -1 if none): the table follows
+	FakeCreate          // mkdir, open/creat with O_CREAT: mode at FakeArg; owner bits kept, the asked mode recorded
+	FakeID              // the getuid and setuid families, getgroups, setgroups: emulated
+	FakePrctl           // prctl: PR_GET_NO_NEW_PRIVS answers 0 (the seccomp filter needs the flag set)
+	FakePrivileged      // capset, the setxattr family: the kernel's EPERM becomes success for a task whose euid is 0, as in PRoot
 )
 
 // Entry is one row of a syscall table.
@@ -230,15 +231,15 @@ func commonRows() map[int]Entry {
 		unix.SYS_FCHOWNAT:          fake(plain(atEmptyFlags(0, 1, 4)), FakeChown, 2),
 		unix.SYS_TRUNCATE:          plain(path(0)),
 		unix.SYS_UTIMENSAT:         plain(atEmptyFlags(0, 1, 3)),
-		unix.SYS_SETXATTR:          plain(path(0)),
-		unix.SYS_LSETXATTR:         plain(lpath(0)),
+		unix.SYS_SETXATTR:          fake(plain(path(0)), FakePrivileged, -1),
+		unix.SYS_LSETXATTR:         fake(plain(lpath(0)), FakePrivileged, -1),
 		unix.SYS_GETXATTR:          plain(path(0)),
 		unix.SYS_LGETXATTR:         plain(lpath(0)),
 		unix.SYS_LISTXATTR:         plain(path(0)),
 		unix.SYS_LLISTXATTR:        plain(lpath(0)),
 		unix.SYS_REMOVEXATTR:       plain(path(0)),
 		unix.SYS_LREMOVEXATTR:      plain(lpath(0)),
-		unix.SYS_SETXATTRAT:        plain(atEmptyFlags(0, 1, 2)),
+		unix.SYS_SETXATTRAT:        fake(plain(atEmptyFlags(0, 1, 2)), FakePrivileged, -1),
 		unix.SYS_GETXATTRAT:        plain(atEmptyFlags(0, 1, 2)),
 		unix.SYS_LISTXATTRAT:       plain(atEmptyFlags(0, 1, 2)),
 		unix.SYS_REMOVEXATTRAT:     plain(atEmptyFlags(0, 1, 2)),
@@ -277,6 +278,7 @@ func commonRows() map[int]Entry {
 		unix.SYS_RECVMSG:       {Kind: RecvmsgOut},
 		unix.SYS_UNAME:         {Kind: Uname},
 		unix.SYS_SETHOSTNAME:   {Kind: Sethostname},
+		unix.SYS_SETDOMAINNAME: {Kind: Sethostname},
 		// sched_{get,set}affinity(pid, len, user_mask_ptr) (kernel/sched/syscalls.c).
 		unix.SYS_SCHED_GETAFFINITY: {Kind: GetAffinity},
 		unix.SYS_SCHED_SETAFFINITY: {Kind: SetAffinity},
@@ -313,6 +315,10 @@ func commonRows() map[int]Entry {
 		unix.SYS_SETFSGID:  fakeOnly(FakeID, 0),
 		unix.SYS_SETGROUPS: fakeOnly(FakeID, 0),
 		unix.SYS_PRCTL:     {Kind: Prctl, Fake: FakePrctl},
+		// security.* and trusted.* extended attributes (setcap's security.capability)
+		// and raising capabilities need privileges the real user lacks.
+		unix.SYS_CAPSET:    fakeOnly(FakePrivileged, -1),
+		unix.SYS_FSETXATTR: fakeOnly(FakePrivileged, -1),
 	}
 }
 

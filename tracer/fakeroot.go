@@ -43,6 +43,7 @@ const (
 	fakeExitUnlink
 	fakeExitRename
 	fakeExitCreate
+	fakeExitPrivileged
 )
 
 // fakeState is a task's fake-root bookkeeping between a syscall's entry and exit stops.
@@ -160,6 +161,10 @@ func (tr *tracer) fakeEnter(t *tracee, e *syscalls.Entry) error {
 		if e.Fake == syscalls.FakeStatx {
 			t.fakeSt.exit = fakeExitStatx
 		}
+	case syscalls.FakePrivileged:
+		if t.creds.EUID == 0 {
+			t.fakeSt.exit = fakeExitPrivileged
+		}
 	case syscalls.FakeChown:
 		return tr.fakeChown(t, e)
 	case syscalls.FakeChmod:
@@ -235,6 +240,13 @@ func (tr *tracer) fakeExit(t *tracee) {
 	s := &t.fakeSt
 	ret := t.regs.ret()
 	switch s.exit {
+	case fakeExitPrivileged:
+		// PRoot's rule (src/extension/fake_id0/fake_id0.c): only a permission error is
+		// overridden, what root would have had the privilege for; the attribute itself
+		// is not kept (a later getxattr finds none).
+		if ret == -int64(unix.EPERM) {
+			t.regs.setRet(0)
+		}
 	case fakeExitStat, fakeExitStatx:
 		if ret == 0 {
 			tr.fixStat(t, t.orig.arg(s.arg), s.exit == fakeExitStatx)
@@ -619,18 +631,31 @@ func (tr *tracer) fakeID(t *tracee, e *syscalls.Entry) error {
 	return nil
 }
 
-// Auxiliary vector keys of the ids (include/uapi/linux/auxvec.h).
+// Auxiliary vector keys (include/uapi/linux/auxvec.h).
 const (
-	atUID  = 11
-	atEUID = 12
-	atGID  = 13
-	atEGID = 14
+	atHWCAP = 16
+	atUID   = 11
+	atEUID  = 12
+	atGID   = 13
+	atEGID  = 14
 )
 
-// fakeAuxv writes the task's fake ids into the auxiliary vector of the program it just
-// executed (at PTRACE_EVENT_EXEC the new stack is in place and sp points to argc): the
-// kernel put the real ids there, and ld.so (LD_SHOW_AUXV) and getauxval(AT_UID) read them.
-func (tr *tracer) fakeAuxv(t *tracee) {
+// patchAuxv writes into the auxiliary vector of the program the task just executed (at
+// PTRACE_EVENT_EXEC the new stack is in place and sp points to argc) what the kernel
+// would have put there for the guest: fake root's ids (the kernel put the real ones, and
+// ld.so's LD_SHOW_AUXV and getauxval(AT_UID) read them), and -k's AT_HWCAP.
+func (tr *tracer) patchAuxv(t *tracee) {
+	vals := map[uint64]uint64{}
+	if tr.fake != nil {
+		vals[atUID], vals[atEUID] = uint64(t.creds.RUID), uint64(t.creds.EUID)
+		vals[atGID], vals[atEGID] = uint64(t.creds.RGID), uint64(t.creds.EGID)
+	}
+	if k := tr.cfg.Kernel; k != nil && k.Full {
+		vals[atHWCAP] = k.HWCap
+	}
+	if len(vals) == 0 {
+		return
+	}
 	var r regs
 	if getRegs(t.tid, &r) != nil {
 		return
@@ -640,7 +665,7 @@ func (tr *tracer) fakeAuxv(t *tracee) {
 		return
 	}
 	// One read of the whole vector, one write back: an exec must stay cheap.
-	setAuxv(auxv, map[uint64]uint64{atUID: uint64(t.creds.RUID), atEUID: uint64(t.creds.EUID), atGID: uint64(t.creds.RGID), atEGID: uint64(t.creds.EGID)})
+	setAuxv(auxv, vals)
 	_ = writeMem(t.tid, addr, auxv)
 }
 
@@ -654,5 +679,4 @@ func (tr *tracer) fakeExec(t *tracee, host string) {
 	}
 	tr.fake.table.View(k, &a)
 	t.creds.Exec(a.Mode, a.UID, a.GID)
-	tr.fakeAuxv(t)
 }

@@ -282,6 +282,7 @@ func (tr *tracer) execed(t *tracee) *tracee {
 		if tr.fake != nil {
 			tr.fakeExec(t, plan.Host)
 		}
+		tr.patchAuxv(t)
 		// A new program image: nothing of the old registers is restored at the exit, and
 		// no call of the old one can be restarted.
 		t.pendingExec = nil

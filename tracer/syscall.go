@@ -210,7 +210,7 @@ func (tr *tracer) translate(t *tracee, e *syscalls.Entry) error {
 		}
 		return nil
 	case syscalls.Uname:
-		if tr.cfg.KernelRelease != "" || tr.hostname != "" {
+		if tr.uts.rewrites() {
 			t.exit = exitUname
 		}
 		return nil
@@ -218,20 +218,7 @@ func (tr *tracer) translate(t *tracee, e *syscalls.Entry) error {
 		tr.enterAffinity(t, e)
 		return nil
 	case syscalls.Sethostname:
-		if tr.hostname == "" {
-			return nil // the kernel answers (EPERM for an unprivileged user)
-		}
-		n := t.regs.arg(1)
-		if n > 64 {
-			return unix.EINVAL
-		}
-		b := make([]byte, n)
-		if err := readMem(t.tid, t.regs.arg(0), b); err != nil {
-			return unix.EFAULT
-		}
-		tr.hostname = string(b)
-		t.skip(0)
-		return nil
+		return tr.enterSetUTS(t)
 	}
 	return nil
 }
@@ -594,25 +581,5 @@ func (tr *tracer) exitStop(t *tracee) {
 	t.modified, t.exit = false, exitNone
 	if err := setRegs(t.tid, &t.regs); err != nil && !isGone(err) {
 		tr.invariant(t, "write registers at syscall exit: %v", err)
-	}
-}
-
-// exitUname makes uname report -k's release and --hostname's nodename; the other fields
-// stay the kernel's.
-func (tr *tracer) exitUname(t *tracee) {
-	if t.regs.ret() != 0 {
-		return
-	}
-	// struct new_utsname: six fields of 65 bytes: sysname, nodename, release, ...
-	put := func(index int, value string) {
-		var field [65]byte
-		copy(field[:64], value)
-		_ = writeMem(t.tid, t.orig.arg(0)+uint64(index)*65, field[:])
-	}
-	if tr.hostname != "" {
-		put(1, tr.hostname)
-	}
-	if tr.cfg.KernelRelease != "" {
-		put(2, tr.cfg.KernelRelease)
 	}
 }

@@ -61,9 +61,8 @@ type tracer struct {
 	nlinks     int
 	aliases    map[string]string // short AF_UNIX alias host path -> guest path
 	naliases   int
-	// hostname is what uname reports as the nodename under --hostname; sethostname in the
-	// guest changes it for the rest of the run, as in a UTS namespace.
-	hostname string
+	// uts is what uname reports beyond the kernel's answer (uts.go).
+	uts utsState
 	// boundNames holds the last component of every binding's guest path (glue included).
 	boundNames map[string]struct{}
 	// fake is fake root's state (-0, -i); nil without them.
@@ -121,7 +120,7 @@ func Run(cfg *config.Config) (int, error) {
 	if err := cfg.Table.AddGlue(filepath.Join(cfg.Scratch, "glue")); err != nil {
 		return 0, fmt.Errorf("bindings: %w", err)
 	}
-	tr.hostname = cfg.Hostname
+	tr.uts = newUTSState(cfg)
 	tr.stats = newStopStats()
 	tr.boundNames = make(map[string]struct{})
 	for _, b := range cfg.Table.All() {
@@ -197,7 +196,7 @@ func (tr *tracer) startShim(hostCwd, guestCwd string) (int, error) {
 	args := append([]string{"groot-shim", tr.cfg.Command[0], argv0}, tr.cfg.Command[1:]...)
 	env := append(append([]string{}, tr.cfg.Env...), shimEnv+"=1")
 	if tr.seccomp {
-		spec := filterSpec{uname: tr.cfg.KernelRelease != "" || tr.cfg.Hostname != "", fake: tr.fake != nil,
+		spec := filterSpec{uname: tr.cfg.Kernel != nil || tr.cfg.Hostname != "" || tr.fake != nil, fake: tr.fake != nil,
 			affinity: tr.place != nil, cookie: tr.openCookie}
 		env = append(env, filterEnv+"="+spec.String())
 	}

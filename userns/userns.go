@@ -84,7 +84,7 @@ func probe() error {
 // Supports reports whether the namespace path can honour every option in cfg; the error
 // names the option it cannot honour.
 func Supports(cfg *config.Config) error {
-	if cfg.KernelRelease != "" {
+	if cfg.Kernel != nil {
 		return errors.New("-k needs the ptrace engine (the kernel release cannot be changed in a namespace)")
 	}
 	return nil

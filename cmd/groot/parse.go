@@ -110,7 +110,7 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.VarPF(idFlag{&o.changeID}, "root-id", "0", "make the guest believe it runs as root (uid 0, gid 0)").NoOptDefVal = "0:0"
 	fs.VarP(idFlag{&o.changeID}, "change-id", "i", "make the guest believe it runs as UID:GID")
 	fs.StringVar(&o.fakeDB, "fake-db", "", "keep -0/-i's fake owners, modes and device nodes in FILE between runs (created if missing)")
-	fs.StringVarP(&o.kernel, "kernel-release", "k", "", "make uname report STRING as the kernel release")
+	fs.StringVarP(&o.kernel, "kernel-release", "k", "", "make uname report STRING as the kernel release (or PRoot's \\sysname\\nodename\\release\\version\\machine\\domainname\\hwcap\\)")
 	fs.IntVarP(&o.verbose, "verbose", "v", 0, "print what groot does at level N (1: mode, 2: translations, 3: every syscall; negative: no warnings)")
 	fs.BoolVar(&o.killOnExit, "kill-on-exit", false, "kill every remaining guest process when the first one exits")
 	fs.BoolVar(&o.unsharePID, "unshare-pid", false, "run the guest in a new PID namespace with a fresh /proc (namespace engine)")
@@ -211,12 +211,19 @@ func parse(args, environ []string, cwd string) (*config.Config, error) {
 	if o.showVersion {
 		return nil, errVersion
 	}
-	cfg := &config.Config{Verbose: o.verbose, KillOnExit: o.killOnExit, KernelRelease: o.kernel, Env: environ,
+	cfg := &config.Config{Verbose: o.verbose, KillOnExit: o.killOnExit, Env: environ,
 		UnsharePID: o.unsharePID || o.unshareAll, UnshareNet: o.unshareNet || o.unshareAll,
 		UnshareIPC: o.unshareIPC || o.unshareAll, UnshareCgroup: o.unshareCgroup || o.unshareAll,
 		Hostname: o.hostname}
 	if o.unshareAll && cfg.Hostname == "" {
 		cfg.Hostname = generatedHostname()
+	}
+	if fs.Changed("kernel-release") {
+		k, err := parseUtsname(o.kernel)
+		if err != nil {
+			return nil, usagef("%v", err)
+		}
+		cfg.Kernel = k
 	}
 	if fs.Changed("hostname") && (o.hostname == "" || len(o.hostname) > 64) {
 		return nil, usagef("--hostname %q: must be 1 to 64 bytes", o.hostname)
@@ -390,4 +397,28 @@ func generatedHostname() string {
 		return "groot"
 	}
 	return fmt.Sprintf("groot-%x", b)
+}
+
+// parseUtsname parses -k's argument as PRoot does (src/extension/kompat/kompat.c,
+// parse_utsname): a string that starts with a backslash must have all seven fields.
+func parseUtsname(s string) (*config.Utsname, error) {
+	if !strings.HasPrefix(s, `\`) {
+		return &config.Utsname{Release: s}, nil
+	}
+	f := strings.Split(s[1:], `\`)
+	names := []string{"sysname", "nodename", "release", "version", "machine", "domainname", "hwcap"}
+	if len(f) < len(names)+1 || f[len(names)] != "" {
+		return nil, fmt.Errorf("-k %q: want \\sysname\\nodename\\release\\version\\machine\\domainname\\hwcap\\ (%s missing)", s, names[min(len(f), len(names))-1])
+	}
+	hwcap, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(f[6]), "0x"), 16, 64)
+	if err != nil {
+		return nil, fmt.Errorf("-k %q: hwcap %q is not hexadecimal", s, f[6])
+	}
+	// Each field is at most 64 bytes in struct new_utsname (include/uapi/linux/utsname.h).
+	for i, v := range f[:6] {
+		if len(v) > 64 {
+			return nil, fmt.Errorf("-k %q: %s longer than 64 bytes", s, names[i])
+		}
+	}
+	return &config.Utsname{Full: true, Sysname: f[0], Nodename: f[1], Release: f[2], Version: f[3], Machine: f[4], Domainname: f[5], HWCap: hwcap}, nil
 }

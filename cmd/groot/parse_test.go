@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/groot-sandbox/groot/config"
 	"github.com/spf13/pflag"
 )
 
@@ -207,13 +208,19 @@ func TestParse(t *testing.T) {
 			}
 		}},
 		{name: "short options", args: []string{"-k", "4.99.0", "-v", "2", "-r", root, "tool"}, check: func(t *testing.T, c *cfgView) {
-			if c.KernelRelease != "4.99.0" || c.Verbose != 2 || c.KillOnExit || c.Mode != "auto" {
+			if c.Kernel == nil || *c.Kernel != (config.Utsname{Release: "4.99.0"}) || c.Verbose != 2 || c.KillOnExit || c.Mode != "auto" {
 				t.Errorf("%+v", c.Config)
 			}
 		}},
 		{name: "long options", args: []string{"--kernel-release=5.1", "--verbose=-1", "--kill-on-exit", "--mode=ptrace", "-r", root, "tool"}, check: func(t *testing.T, c *cfgView) {
-			if c.KernelRelease != "5.1" || c.Verbose != -1 || !c.KillOnExit || c.Mode != "ptrace" {
+			if c.Kernel == nil || c.Kernel.Release != "5.1" || c.Kernel.Full || c.Verbose != -1 || !c.KillOnExit || c.Mode != "ptrace" {
 				t.Errorf("%+v", c.Config)
+			}
+		}},
+		{name: "-k utsname", args: []string{"-k", `\s\n\4.1\v\m\d\1f\`, "-r", root, "tool"}, check: func(t *testing.T, c *cfgView) {
+			want := config.Utsname{Full: true, Sysname: "s", Nodename: "n", Release: "4.1", Version: "v", Machine: "m", Domainname: "d", HWCap: 0x1f}
+			if c.Kernel == nil || *c.Kernel != want {
+				t.Errorf("-k: %+v, want %+v", c.Kernel, want)
 			}
 		}},
 		{name: "--mode userns", args: []string{"--mode", "userns", "-r", root, "tool"}, check: func(t *testing.T, c *cfgView) {
@@ -246,6 +253,8 @@ func TestParse(t *testing.T) {
 		{name: "-i without gid", args: []string{"-i", "1:", "-r", root, "tool"}, wantErr: `-i "1:"`},
 		{name: "-i negative", args: []string{"-i", "-1:0", "-r", root, "tool"}, wantErr: `-i "-1:0"`},
 		{name: "missing rootfs", args: []string{"-r", "/does/not/exist", "tool"}, wantErr: "rootfs /does/not/exist"},
+		{name: "-k utsname cut short", args: []string{"-k", `\s\n\4.1\`, "-r", root, "tool"}, wantErr: "version missing"},
+		{name: "-k utsname bad hwcap", args: []string{"-k", `\s\n\4.1\v\m\d\xyz\`, "-r", root, "tool"}, wantErr: "not hexadecimal"},
 		{name: "rootfs is a file", args: []string{"-r", root + "/bin/tool", "tool"}, wantErr: "not a directory"},
 		{name: "empty rootfs", args: []string{"-r", "", "tool"}, wantErr: "-r: empty path"},
 		{name: "bad mode", args: []string{"--mode", "bogus", "-r", root, "tool"}, wantErr: `--mode "bogus"`},

@@ -57,6 +57,27 @@ func TestFakeRootSameAsRoot(t *testing.T) {
 	}
 }
 
+// TestFakeRootHostname: root may set the host and domain names; under groot -0 they
+// change for the guest only, as natively in a UTS namespace of root's own. A non-root
+// identity gets the kernel's EPERM.
+func TestFakeRootHostname(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("the native comparison needs root")
+	}
+	want := run(t, work, nil, false, "unshare", "--mount", "--uts", "--propagation", "private",
+		"chroot", rootfs, "/usr/local/bin/ids", "uts", "box", "example.org")
+	if want.Code != 0 || !strings.Contains(want.Stdout, "nodename=box ") {
+		t.Fatalf("the native run failed: %v", want)
+	}
+	asUser := nativeAs(t, 123, 456, nil, "ids", "uts", "box", "example.org")
+	for _, m := range fakeModes() {
+		t.Run(m.Name, func(t *testing.T) {
+			same(t, groot(t, m, []string{"-0"}, "ids", "uts", "box", "example.org"), want)
+			same(t, groot(t, m, []string{"-i", "123:456"}, "ids", "uts", "box", "example.org"), asUser)
+		})
+	}
+}
+
 // TestChangeID: -i UID:GID is the same as running as that user natively.
 func TestChangeID(t *testing.T) {
 	want := nativeAs(t, 123, 456, nil, "sh", "-c", "id; ids seq | head -3; ids auxv")

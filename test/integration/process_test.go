@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -29,6 +30,31 @@ func TestKernelRelease(t *testing.T) {
 	got := run(t, work, nil, true, grootBin, "-k", "4.99.0", "-r", rootfs, "uname", "-r")
 	if got.Stdout != "4.99.0\n" {
 		t.Errorf("auto mode with -k: %v", got)
+	}
+}
+
+// TestKernelUtsname checks PRoot's full -k form: every utsname field and AT_HWCAP, and
+// sethostname/setdomainname succeeding for the rest of the run (PRoot's kompat extension).
+func TestKernelUtsname(t *testing.T) {
+	const k = `\sys\node\4.1.2\#7 SMP\mach\dom\0\`
+	const fields = "sysname=sys nodename=node release=4.1.2 version=#7 SMP machine=mach domainname=dom\n"
+	for _, m := range modes() {
+		if m.Name == "userns" {
+			continue // -k needs the ptrace engine
+		}
+		t.Run(m.Name, func(t *testing.T) {
+			got := groot(t, m, []string{"-k", k}, "ids", "uts", "h2", "d2")
+			want := fields + "sethostname = 0 (ok)\nsetdomainname = 0 (ok)\nsethostname 65 bytes = -1 (Invalid argument)\n" +
+				"sysname=sys nodename=h2 release=4.1.2 version=#7 SMP machine=mach domainname=d2\n"
+			if got.Stdout != want || got.Code != 0 {
+				t.Errorf("-k %s: %v\nwant stdout:\n%s", k, got, want)
+			}
+			// glibc's ld.so prints the auxiliary vector (the program's loader is the guest's).
+			got = groot(t, m, []string{"-k", k}, "env", "LD_SHOW_AUXV=1", "hello-glibc")
+			if !regexp.MustCompile(`(?m)^AT_HWCAP:\s+0$`).MatchString(got.Stdout) {
+				t.Errorf("-k with hwcap 0: AT_HWCAP not 0: %v", got)
+			}
+		})
 	}
 }
 

@@ -6,6 +6,8 @@
  *   ids auxv           the ids in the auxiliary vector (getauxval)
  *   ids missing P      lookups of the missing path P, with valid and invalid other arguments
  *   ids undumpable P   prctl(PR_SET_DUMPABLE, 0), then open P by path (sudo and ssh-agent do so)
+ *   ids uts [H D]      the six utsname fields; with H and D, sethostname(H) and
+ *                      setdomainname(D) first, their results, then the fields again
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 static void show(const char *what, long ret) {
@@ -37,7 +40,30 @@ static void show(const char *what, long ret) {
 
 #define DO(call) show(#call, (long)(call))
 
+static void show_uts(void) {
+	struct utsname u;
+	if (uname(&u) != 0) {
+		printf("uname: %s\n", strerror(errno));
+		return;
+	}
+	printf("sysname=%s nodename=%s release=%s version=%s machine=%s domainname=%s\n",
+	       u.sysname, u.nodename, u.release, u.version, u.machine, u.domainname);
+}
+
 int main(int argc, char **argv) {
+	if (argc >= 2 && strcmp(argv[1], "uts") == 0) {
+		show_uts();
+		if (argc >= 4) {
+			int r = sethostname(argv[2], strlen(argv[2]));
+			printf("sethostname = %d (%s)\n", r, r ? strerror(errno) : "ok");
+			r = setdomainname(argv[3], strlen(argv[3]));
+			printf("setdomainname = %d (%s)\n", r, r ? strerror(errno) : "ok");
+			r = sethostname(argv[2], 65);
+			printf("sethostname 65 bytes = %d (%s)\n", r, r ? strerror(errno) : "ok");
+			show_uts();
+		}
+		return 0;
+	}
 	if (argc >= 2 && strcmp(argv[1], "seq") == 0) {
 		gid_t g[] = {10, 20};
 		show("start", 0);
