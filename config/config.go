@@ -35,10 +35,10 @@ type Config struct {
 	FakeDB string
 
 	// Kernel is what -k makes uname(2) report; nil without -k.
-	Kernel  *Utsname
-	Verbose int // -v
-	KillOnExit    bool   // --kill-on-exit
-	Mode          Mode   // --mode
+	Kernel     *Utsname
+	Verbose    int  // -v
+	KillOnExit bool // --kill-on-exit
+	Mode       Mode // --mode
 
 	// Isolation (bubblewrap's names): new PID (with a fresh /proc), network (loopback
 	// only), IPC and cgroup namespaces, and a hostname (a new UTS namespace; emulated in
@@ -57,9 +57,9 @@ type Config struct {
 type Utsname struct {
 	Release string
 	// Full: every field below is given (the release-only form leaves them the kernel's).
-	Full                                           bool
+	Full                                            bool
 	Sysname, Nodename, Version, Machine, Domainname string
-	HWCap                                          uint64
+	HWCap                                           uint64
 }
 
 // NeedsNamespaces names the first isolation option that only the namespace engine can
