@@ -214,21 +214,25 @@ func (tr *tracer) cloned(parent *tracee, event int) {
 		flags = tr.cloneFlags(parent)
 	}
 	child := tr.tasks[tid]
-	if child == nil {
+	adopted := child != nil
+	if !adopted {
 		child = tr.newTracee(tid, nil, nil)
 		child.place = tr.place.Add(tid, parent.place)
 	} else {
-		// Adopted at its first stop: it already runs; only the sharing is corrected.
+		// Adopted at its first stop: it already runs, with a copy of its parent's state
+		// taken then (the parent was stopped in the fork all along, so the copy is what
+		// the fork copied), and it may have changed it since (chdir, execve: seen with
+		// dpkg-deb's tar child under -S). Only sharing is corrected.
 		child.firstStop = false
 	}
 	if flags&unix.CLONE_THREAD != 0 {
 		child.proc = parent.proc
-	} else {
+	} else if !adopted {
 		child.proc = parent.proc.forked(tid)
 	}
 	if flags&unix.CLONE_FS != 0 {
 		child.fs = parent.fs
-	} else {
+	} else if !adopted {
 		fs := *parent.fs
 		child.fs = &fs
 	}
