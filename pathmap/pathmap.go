@@ -71,6 +71,9 @@ type Error struct {
 	// resolved so far, the failing component and the rest. It is "" where no host path
 	// would (ELOOP through guest symlinks, ENAMETOOLONG): the caller reports Errno itself.
 	Host string
+	// At is the host path of the component whose lookup failed ("" when unknown): with
+	// EACCES, the directory above it is the one the caller may not search.
+	At string
 }
 
 func (e *Error) Error() string { return "resolve " + e.Path + ": " + e.Errno.Error() }
@@ -82,7 +85,7 @@ func fail(path string, errno unix.Errno) error {
 
 // failAt is fail for a walk that stopped at host path host, with rest still to walk.
 func failAt(path string, errno unix.Errno, host, rest string) error {
-	return &Error{Path: path, Errno: errno, Host: host + rest}
+	return &Error{Path: path, Errno: errno, Host: host + rest, At: host}
 }
 
 // nextComponent splits off the first non-empty component of p.

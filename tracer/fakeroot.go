@@ -295,9 +295,11 @@ func (tr *tracer) fakeExit(t *tracee) {
 	s.exit = fakeExitNone
 }
 
-// ownerBits are the permission bits fake root keeps for the real user on its files, so
-// that it can go on doing what root could (root ignores permissions): read and write, and
-// search directories. The mode the guest asked for is kept in the table instead.
+// ownerBits are the permission bits fake root keeps for the real user on a file or
+// directory it creates (and on the mode chown leaves when it clears set-user-ID), with
+// the mode asked for kept in the table: dpkg makes directories with mode 0 and fills them
+// afterwards, which would otherwise take the permission bypass (dacoverride.go) for every
+// file it puts there.
 func ownerBits(mode uint32) uint32 {
 	if mode&unix.S_IFMT == unix.S_IFDIR {
 		return 0o700
@@ -472,12 +474,14 @@ func (tr *tracer) fakeChmod(t *tracee, e *syscalls.Entry) error {
 	if !follow && real.Mode&unix.S_IFMT == unix.S_IFLNK {
 		return unix.EOPNOTSUPP // fchmodat2(AT_SYMLINK_NOFOLLOW) on a symlink
 	}
-	// Not a symlink (or followed): chmod through the path itself is the same change.
-	applied := mode | ownerBits(real.Mode)
-	err = unix.Fchmodat(unix.AT_FDCWD, path, applied, 0)
+	// Not a symlink (or followed): chmod through the path itself is the same change. The
+	// mode is applied as asked, even without the owner's access bits: root's later access
+	// goes through the permission bypass (dacoverride.go), and what stays on disk is what
+	// root set, as PRoot leaves it (its test 1fedd9a3 checks the mode from outside).
+	err = unix.Fchmodat(unix.AT_FDCWD, path, mode, 0)
 	switch err {
 	case nil:
-		tr.fake.table.Chmod(k, realPath(path), real, mode, applied != mode)
+		tr.fake.table.Chmod(k, realPath(path), real, mode, false)
 	case unix.EPERM:
 		view := real
 		tr.fake.table.View(k, &view)

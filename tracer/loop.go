@@ -48,6 +48,7 @@ func (tr *tracer) reaped(pid int, ws unix.WaitStatus) {
 	}
 	if t := tr.tasks[pid]; t != nil {
 		tr.place.Remove(t.place)
+		t.restoreModes() // killed in the middle of a syscall
 	}
 	delete(tr.tasks, pid)
 	if pid != tr.root {

@@ -113,6 +113,10 @@ type tracee struct {
 	unrestored     [unrestoredCalls]unrestoredCall
 	nextUnrestored int
 
+	// overrides are the modes fake root's permission bypass changed for the current
+	// syscall (dacoverride.go), put back at its exit.
+	overrides []modeOverride
+
 	place       *colocate.Task // the task's placement (nil when the tracer places none)
 	affinityFor *tracee        // sched_{get,set}affinity's target task, for the exit stop
 }

@@ -53,6 +53,10 @@ func (tr *tracer) enter(t *tracee) bool {
 	}
 	t.fakeSt.exit = fakeExitNone
 	err := tr.translate(t, e)
+	if err == nil && !t.skipped && tr.fake != nil {
+		// Before fake root answers a call itself: its own syscall needs the access too.
+		tr.grantForCall(t, e)
+	}
 	if err == nil && tr.fake != nil && e.Fake != syscalls.FakeNone && !t.skipped {
 		err = tr.fakeEnter(t, e)
 	} else if err == nil && tr.fake == nil {
@@ -69,6 +73,8 @@ func (tr *tracer) enter(t *tracee) bool {
 	}
 	if t.skipped {
 		t.placed = t.placed[:0]
+		// Answered here, or failed: the modes lent for it are due back now.
+		t.restoreModes()
 	} else if err := t.flushStrings(); err != nil {
 		// The guest's stack cannot take the translated path: fail the call as the
 		// kernel fails a bad pointer.
@@ -81,11 +87,11 @@ func (tr *tracer) enter(t *tracee) bool {
 			tr.invariant(t, "write registers at %s entry: %v", e.Name, err)
 		}
 	}
-	if tr.seccomp && t.modified && t.exit == exitRestore && t.fakeSt.exit == fakeExitNone {
+	if tr.seccomp && t.modified && t.exit == exitRestore && t.fakeSt.exit == fakeExitNone && len(t.overrides) == 0 {
 		t.leaveUnrestored()
 		return false
 	}
-	return t.modified || t.exit != exitNone || t.fakeSt.exit != fakeExitNone
+	return t.modified || t.exit != exitNone || t.fakeSt.exit != fakeExitNone || len(t.overrides) > 0
 }
 
 // skip makes the syscall not run and return ret (a -errno or a result). The number -1 is
@@ -356,7 +362,7 @@ func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg, shortcut bool) (
 		}
 	}
 	res := pathmap.Resolver{Table: tr.table, Proc: t, Root: t.fs.root}
-	r, err := res.Resolve(dir, path, follow)
+	r, err := tr.resolveBypassing(t, &res, dir, path, follow)
 	if err != nil || !relative || hasDotDot(path) {
 		return r, false, err
 	}
@@ -532,6 +538,7 @@ func (t *tracee) answerReadlink(p syscalls.PathArg, target string) error {
 // exitStop finishes a syscall at its exit stop.
 func (tr *tracer) exitStop(t *tracee) {
 	if t.exit == exitNone && !t.modified && t.fakeSt.exit == fakeExitNone {
+		t.restoreModes()
 		return
 	}
 	if err := getRegs(t.tid, &t.regs); err != nil {
@@ -575,6 +582,9 @@ func (tr *tracer) exitStop(t *tracee) {
 	if t.fakeSt.exit != fakeExitNone {
 		tr.fakeExit(t)
 	}
+	// After fake root's exit work, which may look at the file through the directories
+	// whose modes were lent.
+	t.restoreModes()
 	if t.modified {
 		t.regs.restoreArgs(&t.orig)
 	}

@@ -36,6 +36,7 @@ func TestFakeRootSameAsRoot(t *testing.T) {
 		{"access-as-root", "cd /tmp && rm -f f && touch f && chmod 0 f && test -r f && test -w f && echo rw-ok; test -x f || echo no-x; chmod 0100 f && test -x f && echo x-ok; rm f"},
 		{"rename-and-delete", "cd /tmp && rm -rf a b d e && touch a && chown 7:7 a && mv a b && stat -c %u:%g b && mkdir d && chown 8 d && mv b d/ && mv d e && stat -c %u e e/b && rm -r e && touch c && stat -c %u:%g c && rm c"},
 		{"root-ignores-modes", "cd /tmp && rm -rf d f && mkdir -m 0 d && touch d/f && ls d && stat -c %a d && echo x > f && chmod 0444 f && echo y >> f && cat f && stat -c %a f && chmod 0 f && cat f && rm -rf d f"},
+		{"permission-bypass", "cd /tmp && rm -rf p && mkdir -p p/sub && echo x > p/sub/f && chmod 0 p/sub/f p/sub p && cat p/sub/f && touch p/sub/g && ls p/sub && stat -c %a p p/sub p/sub/f && chmod 0 p/sub/g && echo y >> p/sub/g && cat p/sub/g && cd p/sub && cat f && cd / && rm -rf /tmp/p && echo gone"},
 		{"set-ids", "ids seq"},
 		{"no-new-privs", "ids nnp"},
 		{"auxv-ids", "ids auxv"},
@@ -52,6 +53,32 @@ func TestFakeRootSameAsRoot(t *testing.T) {
 					got := groot(t, m, []string{"-0"}, "sh", "-c", c.cmd)
 					same(t, got, want)
 				})
+			}
+		})
+	}
+}
+
+// TestFakeRootModesOnDisk: what root chmods is what stays on disk, and the modes the
+// permission bypass lends for a call are back afterwards (seen from outside groot).
+func TestFakeRootModesOnDisk(t *testing.T) {
+	dir := filepath.Join(rootfs, "tmp", "modes-on-disk")
+	defer func() {
+		exec.Command("chmod", "-R", "u+rwx", dir).Run()
+		os.RemoveAll(dir)
+	}()
+	for _, m := range fakeModes() {
+		t.Run(m.Name, func(t *testing.T) {
+			exec.Command("chmod", "-R", "u+rwx", dir).Run()
+			os.RemoveAll(dir)
+			got := groot(t, m, []string{"-0"}, "sh", "-c", "mkdir -p /tmp/modes-on-disk/d && echo x > /tmp/modes-on-disk/d/f && chmod 0 /tmp/modes-on-disk/d/f /tmp/modes-on-disk/d && chmod 020 /tmp/modes-on-disk && cat /tmp/modes-on-disk/d/f")
+			if got.Code != 0 || got.Stdout != "x\n" {
+				t.Fatalf("%v", got)
+			}
+			for path, want := range map[string]os.FileMode{dir: 0o020, dir + "/d": 0, dir + "/d/f": 0} {
+				st, err := os.Lstat(path)
+				if err != nil || st.Mode().Perm() != want {
+					t.Errorf("%s: mode %v on disk (%v), want %v", path, st.Mode().Perm(), err, want)
+				}
 			}
 		})
 	}
