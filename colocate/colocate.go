@@ -39,15 +39,13 @@ type Task struct {
 	stops atomic.Uint64
 
 	// Owned by the watcher.
-	seen          bool   // run and delay hold a first sample
-	run, delay    uint64 // /proc/TID/schedstat's first two fields (ns)
-	lastStops     uint64
-	away          bool // moved off the home CPU
-	placed        bool // its mask is known to be what away says
-	computeTicks  int  // consecutive intervals of computing
-	idleTicks     int  // consecutive intervals of not computing while away
-	released      bool // the guest set its affinity: hands off
-	pendingRemove bool
+	seen         bool   // run and delay hold a first sample
+	run, delay   uint64 // /proc/TID/schedstat's first two fields (ns)
+	lastStops    uint64
+	away         bool // moved off the home CPU
+	computeTicks int  // consecutive intervals of computing
+	idleTicks    int  // consecutive intervals of not computing while away
+	released     bool // the guest set its affinity: hands off
 }
 
 // Stopped counts one tracer stop of the task. Safe to call from the tracer's thread
@@ -133,20 +131,41 @@ func (p *Placer) Stop() {
 	p.wg.Wait()
 }
 
-// Add starts placing a new guest task, which runs with the mask it inherited from
-// parent, the task that created it (nil: the tracer's thread, whose mask is the home CPU).
+// Add starts placing a new guest task. Where it runs is what it inherited from the thread
+// that created it, read from the kernel: the tracer may learn of a task late, after its
+// creator moved, and the creator may be another thread than the one the tracer thinks
+// (parent, the creator as the tracer knows it, is the fallback when the task is gone).
+// A mask that is neither the home CPU nor every allowed CPU is one the guest set itself.
 func (p *Placer) Add(tid int, parent *Task) *Task {
 	if p == nil {
 		return nil
 	}
-	t := &Task{tid: tid, placed: true}
+	t := &Task{tid: tid}
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(tid, &set); err == nil {
+		var home unix.CPUSet
+		home.Set(p.home)
+		t.away = set == p.wide && set != home
+		t.released = set != p.wide && set != home
+	}
 	p.mu.Lock()
-	if parent != nil {
-		t.away, t.placed, t.released = parent.away, parent.placed, parent.released
+	if parent != nil && set == (unix.CPUSet{}) {
+		t.away, t.released = parent.away, parent.released
 	}
 	p.tasks[tid] = t
 	p.mu.Unlock()
 	return t
+}
+
+// Unrelease takes the task back after a sched_setaffinity that failed (Release was taken
+// at its entry, so that the placer could not overwrite the guest's mask meanwhile).
+func (p *Placer) Unrelease(t *Task) {
+	if p == nil || t == nil {
+		return
+	}
+	p.mu.Lock()
+	t.released = false
+	p.mu.Unlock()
 }
 
 // Remove forgets a task that ended.
@@ -240,6 +259,12 @@ func (p *Placer) sample(tasks []*Task, dt time.Duration) bool {
 			busy = true
 			continue
 		}
+		if run < t.run || delay < t.delay {
+			// Counters that went back: the tid names another task now (reused, or a
+			// thread's exec took the leader's). A new baseline; nothing to judge yet.
+			t.run, t.delay, t.lastStops = run, delay, stops
+			continue
+		}
 		u := usage{run: run - t.run, delay: delay - t.delay, stops: stops - t.lastStops}
 		t.run, t.delay, t.lastStops = run, delay, stops
 		if !t.away {
@@ -269,7 +294,7 @@ func (t *Task) step(u usage, dt time.Duration, contended bool) (move, away bool)
 		return t.computeTicks >= awayAfter, true
 	case !t.away:
 		t.computeTicks = 0
-		return !t.placed, false // a task whose inherited mask is unknown comes home
+		return false, false
 	case !computing:
 		t.idleTicks++
 		return t.idleTicks >= homeAfter, false
@@ -296,7 +321,7 @@ func (p *Placer) place(t *Task, away bool) {
 	if err := unix.SchedSetaffinity(t.tid, &set); err != nil {
 		return
 	}
-	t.away, t.placed, t.computeTicks, t.idleTicks = away, true, 0, 0
+	t.away, t.computeTicks, t.idleTicks = away, 0, 0
 }
 
 // readSchedstat reads /proc/TID/schedstat: the time the task ran and the time it waited

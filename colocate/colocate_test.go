@@ -34,7 +34,7 @@ func TestStepRules(t *testing.T) {
 		{"away and idle for two intervals stays", true, usage{run: 1 * ms}, false, 2, false, false},
 	}
 	for _, c := range cases {
-		task := &Task{away: c.away, placed: true}
+		task := &Task{away: c.away}
 		var move, away bool
 		for i := 0; i < c.ticks; i++ {
 			move, away = task.step(c.u, dt, c.contended)

@@ -31,13 +31,16 @@ func (tr *tracer) enterAffinity(t *tracee, e *syscalls.Entry) {
 	if e.Kind == syscalls.GetAffinity {
 		t.exit = exitGetAffinity
 	} else {
+		// Hands off from now: the placer must not overwrite the mask the kernel is about
+		// to set; a failed call gives the task back at the exit.
+		tr.place.Release(target.place)
 		t.exit = exitSetAffinity
 	}
 }
 
 // exitAffinity: a successful sched_getaffinity returns the number of bytes it wrote
 // (kernel/sched/syscalls.c: min(len, cpumask_size())); those bytes become the CPUs groot
-// was given. A successful sched_setaffinity makes the placement the guest's.
+// was given. A failed sched_setaffinity gives the placement back to the tracer.
 func (tr *tracer) exitAffinity(t *tracee) {
 	target := t.affinityFor
 	t.affinityFor = nil
@@ -46,8 +49,8 @@ func (tr *tracer) exitAffinity(t *tracee) {
 	}
 	ret := t.regs.ret()
 	if t.exit == exitSetAffinity {
-		if ret == 0 {
-			tr.place.Release(target.place)
+		if ret != 0 {
+			tr.place.Unrelease(target.place)
 		}
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/groot-sandbox/groot/ownership"
 	"github.com/groot-sandbox/groot/pathmap"
 	"github.com/groot-sandbox/groot/syscalls"
 	"golang.org/x/sys/unix"
@@ -16,7 +17,8 @@ import (
 // writes a read-only file, removes a tree of read-only directories (rm -rf of a Go module
 // cache). The real user's kernel refuses all of that. For a fake-root task whose fsuid is
 // 0, a file or directory that is the real user's and lacks the owner bit a call needs is
-// given that bit for the length of the call and gets its mode back when the call returns,
+// given that bit for the length of the call and gets its mode back when the call returns
+// (when every call that needed it has returned),
 // as PRoot does (src/extension/fake_id0/fake_id0.c, override_permissions, restored at the
 // syscall's exit). Others' files stay out of reach: the real user cannot chmod them.
 //
@@ -25,12 +27,17 @@ import (
 // checked with one faccessat(AT_EACCESS) on the call's target or directory before the
 // call goes to the kernel.
 
-// modeOverride is a mode the tracer changed for the current syscall: the file, held by an
-// O_PATH descriptor of the tracer's (a rename or a chdir during the call cannot make the
-// restore miss it), and the mode to put back.
-type modeOverride struct {
-	fd   int
-	mode uint32
+// A loan is owner bits lent to one inode. Calls of several tasks may overlap on the
+// same directory (make -j), so loans are the tracer's, by inode, counted: the mode goes
+// back to what it was when the last call holding it returns, and a chmod by the guest
+// meanwhile becomes the mode to go back to (fakeChmod). The file is held by an O_PATH
+// descriptor of the tracer's, so that a rename or chdir during the call cannot make the
+// restore miss it.
+type loan struct {
+	fd      int
+	orig    uint32 // the mode to put back
+	bits    uint32 // the bits lent
+	holders int    // calls (tasks) holding the loan
 }
 
 // bypassesPermissions reports whether the task is fake root with root's file-system uid.
@@ -38,9 +45,10 @@ func (tr *tracer) bypassesPermissions(t *tracee) bool {
 	return tr.fake != nil && t.creds != nil && t.creds.FSUID == 0
 }
 
-// grant gives the owner of path the mode bits it lacks, for the current syscall, when the
-// real user owns it (not a symlink, whose mode means nothing). A final symlink in path is
-// followed only with follow (the tracee's /proc/TID/cwd and /proc/TID/fd/N links are).
+// grant gives the owner of path the mode bits it lacks, for the task's current syscall,
+// when the real user owns it (not a symlink, whose mode means nothing). A final symlink
+// in path is followed only with follow (the tracee's /proc/TID/cwd and fd/N links are).
+// A file already on loan is joined, so that the bits stay while this call needs them.
 func (tr *tracer) grant(t *tracee, path string, follow bool, bits uint32) bool {
 	flags := unix.O_PATH | unix.O_CLOEXEC
 	if !follow {
@@ -51,32 +59,60 @@ func (tr *tracer) grant(t *tracee, path string, follow bool, bits uint32) bool {
 		return false
 	}
 	var st unix.Stat_t
-	if unix.Fstat(fd, &st) != nil || st.Uid != tr.fake.realUID || st.Mode&unix.S_IFMT == unix.S_IFLNK || st.Mode&bits == bits {
+	if unix.Fstat(fd, &st) != nil || st.Uid != tr.fake.realUID || st.Mode&unix.S_IFMT == unix.S_IFLNK {
 		unix.Close(fd)
 		return false
 	}
-	mode := st.Mode & 0o7777
-	// chmod through the descriptor's /proc link (fchmod refuses an O_PATH descriptor).
-	if unix.Chmod(fdPath(fd), mode|bits) != nil {
+	k := ownership.Key{Dev: st.Dev, Ino: st.Ino}
+	l := tr.loans[k]
+	if l == nil && st.Mode&bits == bits {
 		unix.Close(fd)
 		return false
 	}
-	t.overrides = append(t.overrides, modeOverride{fd, mode})
-	tr.logf(2, "pid %d: mode of %s %o -> %o for root's permission bypass", t.tid, path, mode, mode|bits)
+	if l == nil {
+		l = &loan{fd: fd, orig: st.Mode & 0o7777}
+		tr.loans[k] = l
+	} else {
+		unix.Close(fd)
+	}
+	l.holders++
+	t.loans = append(t.loans, k)
+	if l.bits|bits != l.bits || st.Mode&bits != bits {
+		l.bits |= bits
+		// chmod through the descriptor's /proc link (fchmod refuses an O_PATH descriptor).
+		_ = unix.Chmod(fdPath(l.fd), l.orig|l.bits)
+		tr.logf(2, "pid %d: mode of %s %o -> %o for root's permission bypass", t.tid, path, l.orig, l.orig|l.bits)
+	}
 	return true
 }
 
 func fdPath(fd int) string { return "/proc/self/fd/" + strconv.Itoa(fd) }
 
-// restoreModes puts back the modes the tracer changed for the task's syscall, the last
-// change first.
-func (t *tracee) restoreModes() {
-	for i := len(t.overrides) - 1; i >= 0; i-- {
-		o := t.overrides[i]
-		_ = unix.Chmod(fdPath(o.fd), o.mode)
-		unix.Close(o.fd)
+// returnLoans ends the task's part in the loans its syscall took; a mode goes back when
+// no call holds its loan any more.
+func (tr *tracer) returnLoans(t *tracee) {
+	for i := len(t.loans) - 1; i >= 0; i-- {
+		k := t.loans[i]
+		l := tr.loans[k]
+		if l == nil {
+			continue
+		}
+		if l.holders--; l.holders == 0 {
+			_ = unix.Chmod(fdPath(l.fd), l.orig)
+			unix.Close(l.fd)
+			delete(tr.loans, k)
+		}
 	}
-	t.overrides = t.overrides[:0]
+	t.loans = t.loans[:0]
+}
+
+// chmodOnLoan makes mode, which the guest just set on inode k, the mode a loan on k
+// goes back to; the lent bits stay on disk until the loan ends.
+func (tr *tracer) chmodOnLoan(k ownership.Key, mode uint32) {
+	if l := tr.loans[k]; l != nil {
+		l.orig = mode
+		_ = unix.Chmod(fdPath(l.fd), l.orig|l.bits)
+	}
 }
 
 // resolveBypassing is Resolve for a task that bypasses permissions: a directory the walk
@@ -186,6 +222,10 @@ func (tr *tracer) grantForCall(t *tracee, e *syscalls.Entry) {
 		if flags&unix.O_PATH != 0 {
 			return
 		}
+		if flags&unix.O_TMPFILE == unix.O_TMPFILE {
+			need(0, false, permW|permX) // the path names the directory
+			return
+		}
 		var bits uint32
 		switch flags & unix.O_ACCMODE {
 		case unix.O_RDONLY:
@@ -198,7 +238,7 @@ func (tr *tracer) grantForCall(t *tracee, e *syscalls.Entry) {
 		if flags&unix.O_TRUNC != 0 {
 			bits |= permW
 		}
-		if flags&unix.O_CREAT != 0 {
+		if flags&unix.O_CREAT != 0 && !t.targetExists(e, 0) {
 			need(0, true, permW|permX)
 		}
 		need(0, false, bits)
@@ -209,9 +249,33 @@ func (tr *tracer) grantForCall(t *tracee, e *syscalls.Entry) {
 	case "rename", "renameat", "renameat2":
 		need(0, true, permW|permX)
 		need(1, true, permW|permX)
+		// A directory moved to another parent has its ".." rewritten: it must be writable
+		// too (fs/namei.c, vfs_rename: inode_permission(source, MAY_WRITE)).
+		if t.targetIsDir(e, 0) {
+			need(0, false, permW)
+		}
 	case "truncate":
 		need(0, false, permW)
 	case "chdir":
 		need(0, false, permX)
 	}
+}
+
+// targetExists and targetIsDir look at path argument k as the tracer can name it.
+func (t *tracee) targetExists(e *syscalls.Entry, k int) bool {
+	p, follow, ok := t.tracerPath(e, k)
+	if !ok {
+		return false
+	}
+	flags := 0
+	if !follow {
+		flags = unix.AT_SYMLINK_NOFOLLOW
+	}
+	return unix.Faccessat(unix.AT_FDCWD, p, unix.F_OK, flags) == nil
+}
+
+func (t *tracee) targetIsDir(e *syscalls.Entry, k int) bool {
+	p, _, ok := t.tracerPath(e, k)
+	var st unix.Stat_t
+	return ok && unix.Lstat(p, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR
 }

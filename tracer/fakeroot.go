@@ -373,7 +373,16 @@ func (tr *tracer) fakeOwnNew(t *tracee, k ownership.Key, path string, real owner
 // fakeStat answers a stat-family call in the tracer with the fake view applied
 // (answerStat).
 func (tr *tracer) fakeStat(t *tracee, e *syscalls.Entry) bool {
-	return tr.answerStat(t, e, tr.fake.table.View)
+	return tr.answerStat(t, e, tr.statView)
+}
+
+// statView is what a stat result shows under fake root: the table's view, of the mode
+// the file has when no loan of the permission bypass is on it.
+func (tr *tracer) statView(k ownership.Key, a *ownership.Attr) {
+	if l := tr.loans[k]; l != nil {
+		a.Mode = a.Mode&^0o7777 | l.orig
+	}
+	tr.fake.table.View(k, a)
 }
 
 // fixStat rewrites the owner, mode and rdev of the struct stat or statx the kernel wrote
@@ -399,7 +408,7 @@ func (tr *tracer) fixStat(t *tracee, addr uint64, statx bool) {
 		a = ownership.Attr{UID: le.Uint32(b[statUID:]), GID: le.Uint32(b[statGID:]), Mode: le.Uint32(b[statMode:]), Rdev: le.Uint64(b[statRdev:])}
 	}
 	v := a
-	tr.fake.table.View(k, &v)
+	tr.statView(k, &v)
 	if v == a {
 		return
 	}
@@ -481,6 +490,7 @@ func (tr *tracer) fakeChmod(t *tracee, e *syscalls.Entry) error {
 	err = unix.Fchmodat(unix.AT_FDCWD, path, mode, 0)
 	switch err {
 	case nil:
+		tr.chmodOnLoan(k, mode)
 		tr.fake.table.Chmod(k, realPath(path), real, mode, false)
 	case unix.EPERM:
 		view := real

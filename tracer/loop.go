@@ -46,9 +46,14 @@ func (tr *tracer) reaped(pid int, ws unix.WaitStatus) {
 		unix.Close(t.proc.pidfd)
 		t.proc.pidfd = -1
 	}
+	if t := tr.tasks[pid]; t == nil || !t.linked {
+		// Gone before its parent's fork event was seen: the event, when it comes, must
+		// not bring it back (its tid may name another task by then).
+		tr.goneUnlinked[pid] = struct{}{}
+	}
 	if t := tr.tasks[pid]; t != nil {
 		tr.place.Remove(t.place)
-		t.restoreModes() // killed in the middle of a syscall
+		tr.returnLoans(t) // killed in the middle of a syscall
 	}
 	delete(tr.tasks, pid)
 	if pid != tr.root {
@@ -210,6 +215,10 @@ func (tr *tracer) cloned(parent *tracee, event int) {
 		return
 	}
 	tid := int(msg)
+	if _, gone := tr.goneUnlinked[tid]; gone {
+		delete(tr.goneUnlinked, tid)
+		return
+	}
 	var flags uint64
 	if event == unix.PTRACE_EVENT_CLONE {
 		flags = tr.cloneFlags(parent)
@@ -243,6 +252,7 @@ func (tr *tracer) cloned(parent *tracee, event int) {
 		child.creds = parent.creds.Clone()
 	}
 	child.attached = true
+	child.linked = true
 }
 
 // cloneFlags reads the flags of the clone or clone3 the parent is stopped in.
@@ -270,6 +280,7 @@ func (tr *tracer) execed(t *tracee) *tracee {
 		if former := tr.tasks[int(msg)]; former != nil {
 			delete(tr.tasks, int(msg))
 			// The exec'ing thread takes the leader's tid; the leader is gone.
+			tr.returnLoans(t)
 			tr.place.Remove(t.place)
 			tr.place.Remove(former.place)
 			former.place = tr.place.Add(t.tid, former.place)
@@ -292,6 +303,7 @@ func (tr *tracer) execed(t *tracee) *tracee {
 		// no call of the old one can be restarted.
 		t.pendingExec = nil
 		t.unrestored = [unrestoredCalls]unrestoredCall{}
+		tr.returnLoans(t) // the execve is over: under seccomp it has no exit stop
 		t.modified, t.exit = false, exitNone
 		switch {
 		case plan.InterpHost != "":

@@ -7,6 +7,7 @@ import (
 	"github.com/groot-sandbox/groot/binfmt"
 	"github.com/groot-sandbox/groot/colocate"
 	"github.com/groot-sandbox/groot/creds"
+	"github.com/groot-sandbox/groot/ownership"
 	"github.com/groot-sandbox/groot/pathmap"
 	"golang.org/x/sys/unix"
 )
@@ -92,6 +93,7 @@ type tracee struct {
 	sockLen     uint64
 
 	attached   bool // linked to its parent (fork/clone event) or adopted from /proc
+	linked     bool // its parent's fork/clone event was seen (or it is the first guest process)
 	firstStop  bool // the initial PTRACE_EVENT_STOP has not been seen yet
 	groupStop  bool // in a group-stop (PTRACE_LISTEN'ed)
 	pathBuf    []byte
@@ -113,9 +115,9 @@ type tracee struct {
 	unrestored     [unrestoredCalls]unrestoredCall
 	nextUnrestored int
 
-	// overrides are the modes fake root's permission bypass changed for the current
-	// syscall (dacoverride.go), put back at its exit.
-	overrides []modeOverride
+	// loans are the inodes fake root's permission bypass lent bits to for the current
+	// syscall (dacoverride.go), returned at its exit.
+	loans []ownership.Key
 
 	place       *colocate.Task // the task's placement (nil when the tracer places none)
 	affinityFor *tracee        // sched_{get,set}affinity's target task, for the exit stop

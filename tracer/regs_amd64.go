@@ -65,6 +65,10 @@ func (r *regs) restoreArgs(o *regs) {
 	r.r.Rdi, r.r.Rsi, r.r.Rdx, r.r.R10, r.r.R8, r.r.R9 = o.r.Rdi, o.r.Rsi, o.r.Rdx, o.r.R10, o.r.R8, o.r.R9
 }
 
+// restartRestoresArg0: on x86_64 a restarted syscall re-enters with every argument
+// register as it was (arch/x86/kernel/signal.c: only ax and ip are reset).
+const restartRestoresArg0 = false
+
 // redZone is the System V x86_64 ABI's 128 bytes below rsp that leaf functions may use
 // without moving rsp: scratch data must go below it.
 const redZone = 128

@@ -60,6 +60,10 @@ func (r *regs) restoreArgs(o *regs) {
 	copy(r.r.Regs[1:6], o.r.Regs[1:6])
 }
 
+// restartRestoresArg0: on arm64 the kernel sets x0 back to orig_x0, the guest's own
+// value, before a restart (arch/arm64/kernel/signal.c, do_signal).
+const restartRestoresArg0 = true
+
 // redZone: the AAPCS64 Linux ABI has no red zone below sp.
 const redZone = 0
 

@@ -33,7 +33,11 @@ func (tr *tracer) enter(t *tracee) bool {
 		}
 		return false
 	}
+	if len(t.loans) > 0 {
+		tr.returnLoans(t) // a call that ended without its exit stop (execve under seccomp)
+	}
 	forceSet := t.undoUnrestored()
+	t.argSet = [2]bool{}
 	t.orig = t.regs
 	t.modified, t.skipped, t.exit = false, false, exitNone
 	t.scratch = (t.regs.sp() - redZone) &^ 15
@@ -74,24 +78,25 @@ func (tr *tracer) enter(t *tracee) bool {
 	if t.skipped {
 		t.placed = t.placed[:0]
 		// Answered here, or failed: the modes lent for it are due back now.
-		t.restoreModes()
+		tr.returnLoans(t)
 	} else if err := t.flushStrings(); err != nil {
 		// The guest's stack cannot take the translated path: fail the call as the
 		// kernel fails a bad pointer.
 		tr.logf(2, "pid %d: %s: write the translated path: %v", t.tid, e.Name, err)
 		t.skip(-int64(unix.EFAULT))
 		t.fakeSt.exit = fakeExitNone
+		tr.returnLoans(t)
 	}
 	if t.modified || t.skipped || forceSet {
 		if err := setRegs(t.tid, &t.regs); err != nil && !isGone(err) {
 			tr.invariant(t, "write registers at %s entry: %v", e.Name, err)
 		}
 	}
-	if tr.seccomp && t.modified && t.exit == exitRestore && t.fakeSt.exit == fakeExitNone && len(t.overrides) == 0 {
+	if tr.seccomp && t.modified && t.exit == exitRestore && t.fakeSt.exit == fakeExitNone && len(t.loans) == 0 {
 		t.leaveUnrestored()
 		return false
 	}
-	return t.modified || t.exit != exitNone || t.fakeSt.exit != fakeExitNone || len(t.overrides) > 0
+	return t.modified || t.exit != exitNone || t.fakeSt.exit != fakeExitNone || len(t.loans) > 0
 }
 
 // skip makes the syscall not run and return ret (a -errno or a result). The number -1 is
@@ -176,6 +181,7 @@ func (tr *tracer) translate(t *tracee, e *syscalls.Entry) error {
 		if err := t.setPathArg(e.Paths[0].Path, res.Host); err != nil {
 			return err
 		}
+		t.argHost[0], t.argSet[0], t.argFollow[0] = res.Host, true, true
 		t.newCwd = res.Guest
 		t.exit = exitChdir
 		return nil
@@ -538,7 +544,7 @@ func (t *tracee) answerReadlink(p syscalls.PathArg, target string) error {
 // exitStop finishes a syscall at its exit stop.
 func (tr *tracer) exitStop(t *tracee) {
 	if t.exit == exitNone && !t.modified && t.fakeSt.exit == fakeExitNone {
-		t.restoreModes()
+		tr.returnLoans(t)
 		return
 	}
 	if err := getRegs(t.tid, &t.regs); err != nil {
@@ -584,7 +590,7 @@ func (tr *tracer) exitStop(t *tracee) {
 	}
 	// After fake root's exit work, which may look at the file through the directories
 	// whose modes were lent.
-	t.restoreModes()
+	tr.returnLoans(t)
 	if t.modified {
 		t.regs.restoreArgs(&t.orig)
 	}

@@ -69,6 +69,10 @@ type tracer struct {
 	fake *fakeRoot
 	// stats counts stops for GROOT_STATS=1; nil otherwise.
 	stats *stopStats
+	// goneUnlinked are tasks reaped before their parent's fork/clone event was seen.
+	goneUnlinked map[int]struct{}
+	// loans are fake root's permission bypass's lent modes, by inode (dacoverride.go).
+	loans map[ownership.Key]*loan
 	// place keeps the guest on the tracer's CPU while that is cheaper (package
 	// colocate); nil when it does not (GROOT_COLOCATE=0, one CPU).
 	place *colocate.Placer
@@ -83,7 +87,10 @@ func Run(cfg *config.Config) (int, error) {
 		verbose: cfg.Verbose,
 		tasks:   make(map[int]*tracee),
 		links:   make(map[[2]string]string),
-		aliases: make(map[string]string),
+		loans:   make(map[ownership.Key]*loan),
+
+		goneUnlinked: make(map[int]struct{}),
+		aliases:      make(map[string]string),
 	}
 	if cfg.ChangeID {
 		uid, gid := uint32(cfg.UID), uint32(cfg.GID)
@@ -164,6 +171,12 @@ func Run(cfg *config.Config) (int, error) {
 	tr.root = pid
 	go forwardSignals(sigs, pid)
 	status, err := tr.loop()
+	for k, l := range tr.loans {
+		// Tasks that went without being reaped (groot is ending): give the modes back.
+		_ = unix.Chmod(fdPath(l.fd), l.orig)
+		unix.Close(l.fd)
+		delete(tr.loans, k)
+	}
 	if err == nil && tr.fake != nil && tr.fake.db != "" {
 		err = tr.fake.table.Save(tr.fake.db)
 	}
@@ -226,7 +239,7 @@ func (tr *tracer) startShim(hostCwd, guestCwd string) (int, error) {
 	if tr.fake != nil {
 		t.creds = tr.fake.initial.Clone()
 	}
-	t.attached = true
+	t.attached, t.linked = true, true
 	t.firstStop = false
 	if err := unix.Kill(pid, unix.SIGCONT); err != nil {
 		return 0, fmt.Errorf("resume the guest: %w", err)

@@ -16,7 +16,8 @@ package tracer
 // would be translated a second time from the tracer's host path, itself perhaps
 // overwritten by a signal frame. So the tracer remembers the last few such calls, and a
 // syscall entry that is one of them again — same number, same pc, same stack pointer,
-// and every argument the tracer changed still holding the tracer's value — is a restart:
+// and every argument the tracer changed still holding the tracer's value (on arm64 the
+// kernel itself puts the guest's x0 back, from orig_x0) — is a restart:
 // the guest's arguments are put back before it is translated afresh. A new call cannot
 // look like that: the tracer's pointers lie below the stack pointer's red zone, where no
 // guest object lives, and a restart keeps the stack pointer it had.
@@ -52,14 +53,23 @@ func (t *tracee) undoUnrestored() bool {
 		for a := 0; a < 6; a++ {
 			if c.orig.arg(a) != c.set.arg(a) {
 				changed = true
-				same = same && t.regs.arg(a) == c.set.arg(a)
+				held := t.regs.arg(a) == c.set.arg(a)
+				if a == 0 && restartRestoresArg0 && t.regs.arg(0) == c.orig.arg(0) {
+					held = true // the kernel gave x0 back itself
+				}
+				same = same && held
 			}
 		}
 		if !changed || !same {
 			continue
 		}
 		c.valid = false
-		t.regs.restoreArgs(&c.orig)
+		// Only what the tracer changed: the others are the guest's, as it left them.
+		for a := 0; a < 6; a++ {
+			if c.orig.arg(a) != c.set.arg(a) {
+				t.regs.setArg(a, c.orig.arg(a))
+			}
+		}
 		return true
 	}
 	return false

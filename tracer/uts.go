@@ -40,8 +40,8 @@ func (tr *tracer) enterSetUTS(t *tracee) error {
 	if !tr.uts.emulated && (tr.fake == nil || t.creds == nil || t.creds.EUID != 0) {
 		return nil
 	}
-	n := t.regs.arg(1)
-	if n > 64 {
+	n := int32(t.regs.arg(1)) // int len in the kernel's prototype
+	if n < 0 || n > 64 {
 		return unix.EINVAL
 	}
 	b := make([]byte, n)

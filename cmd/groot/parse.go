@@ -405,14 +405,20 @@ func parseUtsname(s string) (*config.Utsname, error) {
 	if !strings.HasPrefix(s, `\`) {
 		return &config.Utsname{Release: s}, nil
 	}
+	// Seven fields, each closed by a backslash; what follows the last one is ignored, and
+	// an empty hwcap is 0, as strtol makes it in PRoot.
 	f := strings.Split(s[1:], `\`)
 	names := []string{"sysname", "nodename", "release", "version", "machine", "domainname", "hwcap"}
-	if len(f) < len(names)+1 || f[len(names)] != "" {
-		return nil, fmt.Errorf("-k %q: want \\sysname\\nodename\\release\\version\\machine\\domainname\\hwcap\\ (%s missing)", s, names[min(len(f), len(names))-1])
+	if len(f) < len(names)+1 {
+		return nil, fmt.Errorf("-k %q: want \\sysname\\nodename\\release\\version\\machine\\domainname\\hwcap\\ (%s missing)", s, names[len(f)-1])
 	}
-	hwcap, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(f[6]), "0x"), 16, 64)
-	if err != nil {
-		return nil, fmt.Errorf("-k %q: hwcap %q is not hexadecimal", s, f[6])
+	var hwcap uint64
+	if h := strings.TrimPrefix(strings.ToLower(f[6]), "0x"); h != "" {
+		v, err := strconv.ParseUint(h, 16, 64)
+		if err != nil {
+			return nil, fmt.Errorf("-k %q: hwcap %q is not hexadecimal", s, f[6])
+		}
+		hwcap = v
 	}
 	// Each field is at most 64 bytes in struct new_utsname (include/uapi/linux/utsname.h).
 	for i, v := range f[:6] {
