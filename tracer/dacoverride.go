@@ -154,126 +154,175 @@ const (
 )
 
 // grantForCall gives the call's target, or the directory it changes, the owner bits the
-// kernel (or fake root's own answer) will check, where the real user lacks them (the path
-// arguments are resolved).
+// kernel will check, where the real user lacks them (the path arguments are resolved).
+// The stat family is left out: fake root answers it in the tracer, which lends search
+// permission only when its own stat fails (answerStat).
 func (tr *tracer) grantForCall(t *tracee, e *syscalls.Entry) {
-	if !tr.bypassesPermissions(t) || len(e.Paths) == 0 {
+	if !tr.bypassesPermissions(t) || len(e.Paths) == 0 || e.Fake == syscalls.FakeStat || e.Fake == syscalls.FakeStatx {
 		return
 	}
-	proc := "/proc/" + strconv.Itoa(t.tid) + "/"
-	need := func(k int, onParent bool, bits uint32) {
-		if k >= len(t.argHost) {
-			return
-		}
-		// A relative path stays relative to the tracee's /proc/TID/cwd or fd/N link: the
-		// tracer could not walk down to it from the root through a directory it may not
-		// search (cd into a mode-0 directory, then cat f).
-		p, follow, ok := t.tracerPath(e, k)
-		if !ok {
-			return
-		}
-		if onParent {
-			dir, base := filepath.Split(strings.TrimSuffix(p, "/"))
-			if base == "" || dir == proc || dir == proc+"fd/" {
-				return // the call names the directory (fd) itself
-			}
-			p, follow = strings.TrimSuffix(dir, "/"), true
-		}
-		mode := uint32(0)
-		if bits&permR != 0 {
-			mode |= unix.R_OK
-		}
-		if bits&permW != 0 {
-			mode |= unix.W_OK
-		}
-		if bits&permX != 0 {
-			mode |= unix.X_OK
-		}
-		flags := unix.AT_EACCESS
-		if !follow {
-			flags |= unix.AT_SYMLINK_NOFOLLOW
-		}
-		if unix.Faccessat(unix.AT_FDCWD, p, mode, flags) == unix.EACCES {
-			tr.grant(t, p, follow, bits)
-		}
-	}
-	// A relative path the tracer left to the kernel (resolveArgBase's shortcut) was not
-	// walked by the tracer: the directory it is looked up in must be searchable.
+	var target, parent [2]uint32 // the bits path argument k needs on itself, on its directory
 	for k := range e.Paths {
+		// A relative path the tracer left to the kernel (resolveArgBase's shortcut) was
+		// not walked by the tracer: its directory must be searchable.
 		if k < len(t.argHost) && t.argSet[k] && t.argHost[k] != "" && !strings.HasPrefix(t.argHost[k], "/") {
-			need(k, true, permX)
+			parent[k] |= permX
 		}
 	}
+	create := false
 	switch e.Name {
 	case "open", "openat", "openat2", "creat":
 		flags := t.orig.arg(1)
-		if e.Name == "openat" || e.Name == "openat2" {
+		switch e.Name {
+		case "openat":
 			flags = t.orig.arg(2)
-		}
-		if e.Name == "openat2" {
+		case "openat2":
 			// open_how.flags, the first u64 of the struct the argument points to.
 			if v, err := readUint64(t.tid, t.orig.arg(2)); err == nil {
 				flags = v
 			}
-		}
-		if e.Name == "creat" {
+		case "creat":
 			flags = unix.O_WRONLY | unix.O_CREAT | unix.O_TRUNC
 		}
-		if flags&unix.O_PATH != 0 {
-			return
-		}
-		if flags&unix.O_TMPFILE == unix.O_TMPFILE {
-			need(0, false, permW|permX) // the path names the directory
-			return
-		}
-		var bits uint32
-		switch flags & unix.O_ACCMODE {
-		case unix.O_RDONLY:
-			bits = permR
-		case unix.O_WRONLY:
-			bits = permW
+		switch {
+		case flags&unix.O_PATH != 0:
+		case flags&unix.O_TMPFILE == unix.O_TMPFILE:
+			target[0] = permW | permX // the path names the directory
 		default:
-			bits = permR | permW
+			switch flags & unix.O_ACCMODE {
+			case unix.O_RDONLY:
+				target[0] = permR
+			case unix.O_WRONLY:
+				target[0] = permW
+			default:
+				target[0] = permR | permW
+			}
+			if flags&unix.O_TRUNC != 0 {
+				target[0] |= permW
+			}
+			create = flags&unix.O_CREAT != 0
 		}
-		if flags&unix.O_TRUNC != 0 {
-			bits |= permW
-		}
-		if flags&unix.O_CREAT != 0 && !t.targetExists(e, 0) {
-			need(0, true, permW|permX)
-		}
-		need(0, false, bits)
 	case "mkdir", "mkdirat", "mknod", "mknodat", "unlink", "unlinkat", "rmdir", "symlink", "symlinkat":
-		need(0, true, permW|permX)
+		parent[0] |= permW | permX
 	case "link", "linkat":
-		need(1, true, permW|permX)
+		parent[1] |= permW | permX
 	case "rename", "renameat", "renameat2":
-		need(0, true, permW|permX)
-		need(1, true, permW|permX)
+		parent[0] |= permW | permX
+		parent[1] |= permW | permX
 		// A directory moved to another parent has its ".." rewritten: it must be writable
 		// too (fs/namei.c, vfs_rename: inode_permission(source, MAY_WRITE)).
 		if t.targetIsDir(e, 0) {
-			need(0, false, permW)
+			target[0] = permW
 		}
 	case "truncate":
-		need(0, false, permW)
+		target[0] = permW
 	case "chdir":
-		need(0, false, permX)
+		target[0] = permX
+	}
+	for k := range e.Paths {
+		tr.ensure(t, e, k, target[k], parent[k], create && k == 0)
 	}
 }
 
-// targetExists and targetIsDir look at path argument k as the tracer can name it.
-func (t *tracee) targetExists(e *syscalls.Entry, k int) bool {
+// ensure lends path argument k the bits it needs on itself (target) and on its directory
+// (parent; with create, only when the target does not exist yet). It costs one faccessat
+// when nothing is missing: access to a file implies search of its directory.
+func (tr *tracer) ensure(t *tracee, e *syscalls.Entry, k int, target, parent uint32, create bool) {
+	if target == 0 && parent == 0 {
+		return
+	}
 	p, follow, ok := t.tracerPath(e, k)
+	if !ok {
+		return
+	}
+	dir := ""
+	if d, base := filepath.Split(strings.TrimSuffix(p, "/")); base != "" && !isProcFDLink(d) {
+		dir = strings.TrimSuffix(d, "/")
+	}
+	if create {
+		parent |= permW | permX
+	}
+	if target != 0 {
+		switch access(p, target, follow) {
+		case nil:
+			return // the directory was searched, and an existing file needs no more
+		case unix.ENOENT:
+			if !create {
+				return // the kernel says ENOENT too
+			}
+			target = 0
+		}
+	} else if dir != "" && access(dir, parent, true) == nil {
+		return
+	}
+	// Something is missing: search of the directory first, then its other bits, then the
+	// target's own.
+	if dir != "" {
+		if strings.HasPrefix(dir, "/proc/") {
+			if access(dir, permX, true) == unix.EACCES {
+				tr.grant(t, dir, true, permX)
+			}
+		} else {
+			tr.grantSearch(t, dir)
+		}
+		if parent&^permX != 0 && access(dir, parent, true) == unix.EACCES {
+			tr.grant(t, dir, true, parent)
+		}
+	}
+	if target != 0 && access(p, target, follow) == unix.EACCES {
+		tr.grant(t, p, follow, target)
+	}
+}
+
+// isProcFDLink reports whether dir is a tracee's /proc/TID/ or /proc/TID/fd/: the path
+// below it names the cwd or an fd itself, not a file in a directory.
+func isProcFDLink(dir string) bool {
+	rest, ok := strings.CutPrefix(dir, "/proc/")
 	if !ok {
 		return false
 	}
-	flags := 0
-	if !follow {
-		flags = unix.AT_SYMLINK_NOFOLLOW
-	}
-	return unix.Faccessat(unix.AT_FDCWD, p, unix.F_OK, flags) == nil
+	tid, rest, _ := strings.Cut(rest, "/")
+	_, err := strconv.Atoi(tid)
+	return err == nil && (rest == "" || rest == "fd/")
 }
 
+// access is faccessat(AT_EACCESS) of path for the owner bits in bits.
+func access(path string, bits uint32, follow bool) error {
+	mode := uint32(0)
+	if bits&permR != 0 {
+		mode |= unix.R_OK
+	}
+	if bits&permW != 0 {
+		mode |= unix.W_OK
+	}
+	if bits&permX != 0 {
+		mode |= unix.X_OK
+	}
+	flags := unix.AT_EACCESS
+	if !follow {
+		flags |= unix.AT_SYMLINK_NOFOLLOW
+	}
+	return unix.Faccessat(unix.AT_FDCWD, path, mode, flags)
+}
+
+// grantSearchFor lends search permission on the directory of the tracer path p after the
+// tracer's own call on p failed with EACCES; it reports whether a retry may succeed.
+func (tr *tracer) grantSearchFor(t *tracee, p string) bool {
+	if !tr.bypassesPermissions(t) {
+		return false
+	}
+	d, base := filepath.Split(strings.TrimSuffix(p, "/"))
+	if base == "" || isProcFDLink(d) {
+		return false
+	}
+	dir := strings.TrimSuffix(d, "/")
+	if strings.HasPrefix(dir, "/proc/") {
+		return tr.grant(t, dir, true, permX)
+	}
+	return tr.grantSearch(t, dir)
+}
+
+// targetIsDir looks at path argument k as the tracer can name it.
 func (t *tracee) targetIsDir(e *syscalls.Entry, k int) bool {
 	p, _, ok := t.tracerPath(e, k)
 	var st unix.Stat_t
