@@ -78,6 +78,30 @@ func (t *Table) View(k Key, a *Attr) {
 	}
 }
 
+// ExecOwner is the owner a set-user-ID or set-group-ID program of inode k (real: its real
+// attributes) makes the euid or egid at exec. An owner the guest set is that owner; a file
+// the real user owns, that is, the rootfs's own, counts as root's, as PRoot takes it
+// (src/extension/fake_id0/fake_id0.c: any S_ISUID program gives euid 0): the tree was
+// root's before the real user unpacked it, and sudo, su or passwd under -i must work.
+func (t *Table) ExecOwner(k Key, real Attr) (uid, gid uint32) {
+	uid, gid = real.UID, real.GID
+	if uid == t.realUID {
+		uid = 0
+	}
+	if gid == t.realGID {
+		gid = 0
+	}
+	if e := t.entries[k]; e != nil {
+		if e.hasUID {
+			uid = e.uid
+		}
+		if e.hasGID {
+			gid = e.gid
+		}
+	}
+	return uid, gid
+}
+
 // defaults applies the default view: the real user's ids appear as the fake ones.
 func (t *Table) defaults(a *Attr) {
 	if a.UID == t.realUID {

@@ -116,3 +116,19 @@ func TestLoadRejectsGarbage(t *testing.T) {
 		}
 	}
 }
+
+func TestExecOwner(t *testing.T) {
+	tb := New(1000, 1000, 123, 456)
+	k := Key{Dev: 1, Ino: 2}
+	real := Attr{UID: 1000, GID: 1000, Mode: 0o104755}
+	if u, g := tb.ExecOwner(k, real); u != 0 || g != 0 {
+		t.Errorf("the real user's file: %d:%d, want root's 0:0", u, g)
+	}
+	if u, g := tb.ExecOwner(k, Attr{UID: 33, GID: 44}); u != 33 || g != 44 {
+		t.Errorf("another user's file: %d:%d, want 33:44", u, g)
+	}
+	tb.Chown(k, "/x", real, 7, Keep)
+	if u, g := tb.ExecOwner(k, real); u != 7 || g != 0 {
+		t.Errorf("after chown 7: %d:%d, want 7:0", u, g)
+	}
+}

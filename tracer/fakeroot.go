@@ -683,14 +683,17 @@ func (tr *tracer) patchAuxv(t *tracee) {
 	_ = writeMem(t.tid, addr, auxv)
 }
 
-// fakeExec applies a set-user-ID or set-group-ID program's fake owner to the task's
-// identities when it execs (the kernel ignores the bits: no_new_privs is set, and the
-// real owner is the real user anyway).
+// fakeExec applies a set-user-ID or set-group-ID program's owner (ExecOwner: the owner
+// the guest set, or root for the rootfs's own files) to the task's identities when it
+// execs (the kernel ignores the bits: no_new_privs is set, and the real owner is the real
+// user anyway).
 func (tr *tracer) fakeExec(t *tracee, host string) {
-	k, a, _, err := statPath(host, true)
+	k, real, _, err := statPath(host, true)
 	if err != nil {
 		return
 	}
-	tr.fake.table.View(k, &a)
-	t.creds.Exec(a.Mode, a.UID, a.GID)
+	view := real
+	tr.fake.table.View(k, &view) // the mode the guest set, a refused chmod u+s included
+	uid, gid := tr.fake.table.ExecOwner(k, real)
+	t.creds.Exec(view.Mode, uid, gid)
 }

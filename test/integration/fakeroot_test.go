@@ -115,6 +115,42 @@ func TestChangeID(t *testing.T) {
 	}
 }
 
+// TestSetuidUnderChangeID: under -i, a set-user-ID (and set-group-ID) program of the
+// rootfs's own, that is the real user's, makes the euid and egid 0, as PRoot does (its
+// test getresid): the tree was root's before the user unpacked it, and sudo or su must
+// work under -i. An owner the guest set with chown is the owner that counts.
+func TestSetuidUnderChangeID(t *testing.T) {
+	prog := filepath.Join(rootfs, "tmp", "ids-suid")
+	data, err := os.ReadFile(filepath.Join(rootfs, "usr", "local", "bin", "ids"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(prog, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(prog)
+	// The real user's (the test user's), as everything the user unpacked.
+	if err := os.Chown(prog, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(prog, os.ModeSetuid|os.ModeSetgid|0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range fakeModes() {
+		t.Run(m.Name, func(t *testing.T) {
+			got := groot(t, m, []string{"-i", "123:456"}, "sh", "-c", "/tmp/ids-suid seq | head -1")
+			if !strings.Contains(got.Stdout, "uid 123/0/0 fs 0 gid 456/0/0 fs 0") || got.Code != 0 {
+				t.Errorf("set-user-ID root program under -i 123:456: %v", got)
+			}
+			// An owner root set under -0 is the one that counts.
+			got = groot(t, m, []string{"-0"}, "sh", "-c", "cp /tmp/ids-suid /tmp/ids-suid7 && chown 7:8 /tmp/ids-suid7 && chmod 6755 /tmp/ids-suid7 && /tmp/ids-suid7 seq | head -1; rm -f /tmp/ids-suid7")
+			if !strings.Contains(got.Stdout, "uid 0/7/7 fs 7 gid 0/8/8 fs 8") || got.Code != 0 {
+				t.Errorf("set-user-ID program chowned to 7:8 under -0: %v", got)
+			}
+		})
+	}
+}
+
 // TestFakeDB: ownership set under -0 with --fake-db survives into later runs, follows a
 // rename made in one of them, and a tar made in a later run records it.
 func TestFakeDB(t *testing.T) {
