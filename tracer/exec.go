@@ -29,6 +29,10 @@ func (tr *tracer) enterExecve(t *tracee, e *syscalls.Entry) error {
 	if err != nil {
 		return err
 	}
+	t.execFilename = ""
+	if !isAt {
+		t.execFilename = filename // for AT_EXECFN (patchAuxv)
+	}
 	dir := t.fs.cwd
 	if isAt {
 		flags := t.regs.arg(4)
@@ -87,6 +91,7 @@ func (tr *tracer) enterExecve(t *tracee, e *syscalls.Entry) error {
 	if err := t.setPathArg(pathArg, target); err != nil {
 		return err
 	}
+	t.execTarget = target
 	if isAt {
 		t.regs.setArg(0, atFdcwdArg)
 		t.regs.setArg(4, t.regs.arg(4)&^uint64(unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW))

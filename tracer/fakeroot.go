@@ -645,44 +645,6 @@ func (tr *tracer) fakeID(t *tracee, e *syscalls.Entry) error {
 	return nil
 }
 
-// Auxiliary vector keys (include/uapi/linux/auxvec.h).
-const (
-	atHWCAP = 16
-	atUID   = 11
-	atEUID  = 12
-	atGID   = 13
-	atEGID  = 14
-)
-
-// patchAuxv writes into the auxiliary vector of the program the task just executed (at
-// PTRACE_EVENT_EXEC the new stack is in place and sp points to argc) what the kernel
-// would have put there for the guest: fake root's ids (the kernel put the real ones, and
-// ld.so's LD_SHOW_AUXV and getauxval(AT_UID) read them), and -k's AT_HWCAP.
-func (tr *tracer) patchAuxv(t *tracee) {
-	vals := map[uint64]uint64{}
-	if tr.fake != nil {
-		vals[atUID], vals[atEUID] = uint64(t.creds.RUID), uint64(t.creds.EUID)
-		vals[atGID], vals[atEGID] = uint64(t.creds.RGID), uint64(t.creds.EGID)
-	}
-	if k := tr.cfg.Kernel; k != nil && k.Full {
-		vals[atHWCAP] = k.HWCap
-	}
-	if len(vals) == 0 {
-		return
-	}
-	var r regs
-	if getRegs(t.tid, &r) != nil {
-		return
-	}
-	addr, auxv, err := readAuxv(t.tid, r.sp())
-	if err != nil {
-		return
-	}
-	// One read of the whole vector, one write back: an exec must stay cheap.
-	setAuxv(auxv, vals)
-	_ = writeMem(t.tid, addr, auxv)
-}
-
 // fakeExec applies a set-user-ID or set-group-ID program's owner (ExecOwner: the owner
 // the guest set, or root for the rootfs's own files) to the task's identities when it
 // execs (the kernel ignores the bits: no_new_privs is set, and the real owner is the real

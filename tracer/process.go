@@ -86,11 +86,14 @@ type tracee struct {
 	placed  []pendingString // placed in scratch memory at this entry, written at its end
 
 	pendingExec *binfmt.Plan // set at execve entry, consumed at the exec event / exit
-	newCwd      string       // chdir target's guest path
-	aliasFrom   string       // bind through an alias: the alias host path
-	aliasTo     string       // ... and the real host path
-	sockAddr    uint64       // exitSockName: address and length pointers
-	sockLen     uint64
+	// The guest's execve filename and the host path the tracer gave the kernel instead,
+	// for AT_EXECFN.
+	execFilename, execTarget string
+	newCwd                   string // chdir target's guest path
+	aliasFrom                string // bind through an alias: the alias host path
+	aliasTo                  string // ... and the real host path
+	sockAddr                 uint64 // exitSockName: address and length pointers
+	sockLen                  uint64
 
 	attached   bool // linked to its parent (fork/clone event) or adopted from /proc
 	linked     bool // its parent's fork/clone event was seen (or it is the first guest process)

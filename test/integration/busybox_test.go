@@ -52,6 +52,8 @@ func TestSameAsNative(t *testing.T) {
 		{name: "exec-from-thread", cmd: []string{"/usr/local/bin/execthread"}},
 		{name: "go-goroutines", cmd: []string{"sh", "-c", "rm -rf /tmp/goio && mkdir /tmp/goio && goio /tmp/goio"}},
 		{name: "write-into-rootfs", cmd: []string{"sh", "-c", "echo written > /tmp/w.txt && cat /tmp/w.txt && rm /tmp/w.txt"}},
+		// AT_EXECFN is the path given to execve, for a static and a dynamic program.
+		{name: "auxv-execfn", cmd: []string{"sh", "-c", "ids auxv | sed 's/.*AT_EXECFN //'; cd /usr/local/bin && ./ids auxv | sed 's/.*AT_EXECFN //'; LD_SHOW_AUXV=1 hello-glibc | grep EXECFN"}},
 		{name: "restarted-open", cmd: []string{"restart", "/tmp/restart.fifo"}},
 		// The tracer may keep the guest on its own CPU (package colocate): the guest still
 		// sees every CPU groot was given, and a mask it sets itself is its own.

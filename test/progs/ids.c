@@ -3,7 +3,7 @@
  *   ids seq            a fixed sequence of set*id calls, printing every result and the ids after it
  *   ids fstat PATH     owner and mode as fstat, fstatat(AT_EMPTY_PATH) and statx(AT_EMPTY_PATH) see them
  *   ids nnp            prctl(PR_GET_NO_NEW_PRIVS)
- *   ids auxv           the ids in the auxiliary vector (getauxval)
+ *   ids auxv           the ids and the file name in the auxiliary vector (getauxval)
  *   ids missing P      lookups of the missing path P, with valid and invalid other arguments
  *   ids undumpable P   prctl(PR_SET_DUMPABLE, 0), then open P by path (sudo and ssh-agent do so)
  *   ids uts [H D]      the six utsname fields; with H and D, sethostname(H) and
@@ -137,8 +137,8 @@ int main(int argc, char **argv) {
 		return 0;
 	}
 	if (argc >= 2 && strcmp(argv[1], "auxv") == 0) {
-		printf("AT_UID %lu AT_EUID %lu AT_GID %lu AT_EGID %lu\n", getauxval(AT_UID), getauxval(AT_EUID),
-		       getauxval(AT_GID), getauxval(AT_EGID));
+		printf("AT_UID %lu AT_EUID %lu AT_GID %lu AT_EGID %lu AT_EXECFN %s\n", getauxval(AT_UID), getauxval(AT_EUID),
+		       getauxval(AT_GID), getauxval(AT_EGID), (const char *)getauxval(AT_EXECFN));
 		return 0;
 	}
 	if (argc >= 2 && strcmp(argv[1], "nnp") == 0) {
