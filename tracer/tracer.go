@@ -213,16 +213,17 @@ func (tr *tracer) startShim(hostCwd, guestCwd string) (int, error) {
 			affinity: tr.place != nil, cookie: tr.openCookie}
 		env = append(env, filterEnv+"="+spec.String())
 	}
-	proc, err := os.StartProcess(self, args, &os.ProcAttr{
+	// syscall.ForkExec, not os.StartProcess: the latter first checks, once per process,
+	// that pidfds work by forking a child of its own (Go 1.23+, os/pidfd_linux.go).
+	pid, err := syscall.ForkExec(self, args, &syscall.ProcAttr{
 		Dir:   hostCwd,
 		Env:   env,
-		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},
+		Files: []uintptr{0, 1, 2},
 		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 	})
 	if err != nil {
 		return 0, fmt.Errorf("start the guest: %w", err)
 	}
-	pid := proc.Pid
 	var ws unix.WaitStatus
 	if _, err := unix.Wait4(pid, &ws, unix.WUNTRACED, nil); err != nil {
 		return 0, fmt.Errorf("wait for the guest to start: %w", err)

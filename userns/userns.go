@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"runtime"
 	"strconv"
@@ -222,14 +221,14 @@ func start(sp *spec, role string, uid, gid int, flags uintptr) (pid int, wait fu
 	if err != nil {
 		return 0, nil, err
 	}
-	cmd := exec.Command(self)
-	cmd.Args = []string{"groot-userns"}
-	// One P keeps the child to few threads: with --unshare-pid they take PIDs in the
-	// guest's namespace before the guest starts.
-	cmd.Env = []string{childEnv + "=" + role, "GOMAXPROCS=1"}
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.ExtraFiles = []*os.File{cfgR, statW} // fds 3 and 4
-	cmd.SysProcAttr = &syscall.SysProcAttr{
+	// syscall.ForkExec rather than os/exec: see runDirect.
+	attr := &syscall.ProcAttr{
+		// One P keeps the child to few threads: with --unshare-pid they take PIDs in the
+		// guest's namespace before the guest starts.
+		Env:   []string{childEnv + "=" + role, "GOMAXPROCS=1"},
+		Files: []uintptr{0, 1, 2, cfgR.Fd(), statW.Fd()}, // the config and status pipes: fds 3 and 4
+	}
+	attr.Sys = &syscall.SysProcAttr{
 		Cloneflags:                 unix.CLONE_NEWUSER | unix.CLONE_NEWNS | flags,
 		UidMappings:                []syscall.SysProcIDMap{{ContainerID: uid, HostID: os.Getuid(), Size: 1}},
 		GidMappings:                []syscall.SysProcIDMap{{ContainerID: gid, HostID: os.Getgid(), Size: 1}},
@@ -245,9 +244,9 @@ func start(sp *spec, role string, uid, gid int, flags uintptr) (pid int, wait fu
 	if flags&unix.CLONE_NEWNET != 0 {
 		// Bringing the loopback interface up needs CAP_NET_ADMIN in the new network
 		// namespace.
-		cmd.SysProcAttr.AmbientCaps = append(cmd.SysProcAttr.AmbientCaps, unix.CAP_NET_ADMIN)
+		attr.Sys.AmbientCaps = append(attr.Sys.AmbientCaps, unix.CAP_NET_ADMIN)
 	}
-	err = cmd.Start()
+	pid, err = syscall.ForkExec(self, []string{"groot-userns"}, attr)
 	cfgR.Close()
 	statW.Close()
 	if err != nil {
@@ -268,32 +267,18 @@ func start(sp *spec, role string, uid, gid int, flags uintptr) (pid int, wait fu
 	// guest was exec'd; otherwise the child says what failed.
 	msg, _ := io.ReadAll(statR)
 	statR.Close()
-	wait = func() int { return exitStatus(cmd.Wait()) }
+	child := pid
+	wait = func() int { return waitStatus(child) }
 	if len(msg) > 0 {
 		code := wait()
 		text := strings.TrimSpace(string(msg[1:]))
 		if msg[0] == 'E' {
 			// The namespaces work; the guest command could not be executed.
-			return cmd.Process.Pid, func() int { return code }, nil
+			return pid, func() int { return code }, nil
 		}
 		return 0, nil, fmt.Errorf("%w: %s", ErrUnavailable, text)
 	}
-	return cmd.Process.Pid, wait, nil
-}
-
-// exitStatus turns a Wait error into a shell-style status (128+N for signal N).
-func exitStatus(err error) int {
-	if err == nil {
-		return 0
-	}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return 128 + int(ws.Signal())
-		}
-		return ee.ExitCode()
-	}
-	return 1
+	return pid, wait, nil
 }
 
 func errUnavailable(err error) error { return fmt.Errorf("%w: %v", ErrUnavailable, err) }
