@@ -158,7 +158,10 @@ func TestFastResolveAgreesWithWalk(t *testing.T) {
 	_, _, r := fixture(t)
 	paths := []string{"/etc/passwd", "etc/passwd", "//etc//passwd", "/etc/alt", "/lib/libc.so", "/usr/lib/libc.so",
 		"/usr/lib", "/usr/lib/", "/usr/./lib", "/mnt/data/file", "/mnt/data", "/etc/newfile", "/nope/file", "/dangling",
-		"/etc/passwd/x", "/loopa", "/n1", "/file", "/noperm/secret", "/chain1", "/up2/passwd"}
+		"/etc/passwd/x", "/loopa", "/n1", "/file", "/noperm/secret", "/chain1", "/up2/passwd",
+		"/usr/lib/../lib/libc.so", "/usr/../etc/passwd", "../etc/passwd", "./passwd", "/nope/../etc/passwd",
+		"/../etc/passwd", "/usr/../../etc/passwd", "/etc/passwd/../passwd", "/lib/../etc/passwd",
+		"/mnt/data/../data/file", "/mnt/../etc/passwd", "/etc/.", "/etc/..", "/usr/lib/../newfile", "/nope/newfile"}
 	for _, dir := range []string{"/", "/usr", "/mnt/data"} {
 		for _, p := range paths {
 			for _, follow := range []bool{true, false} {
@@ -173,14 +176,15 @@ func TestFastResolveAgreesWithWalk(t *testing.T) {
 			}
 		}
 	}
-	for _, p := range []string{"/etc/passwd", "usr/lib/libc.so", "/usr//lib"} {
+	for _, p := range []string{"/etc/passwd", "usr/lib/libc.so", "/usr//lib", "/usr/./lib", "/etc/newfile", "/usr/lib/../../etc/passwd"} {
 		if _, ok := r.fastResolve("/", p, true); !ok {
 			t.Errorf("fast path did not answer for %q", p)
 		}
 	}
-	for _, p := range []string{"/etc/alt", "/lib/libc.so", "/mnt/data/file", "/usr/lib/", "/usr/./lib", "/etc/newfile"} {
+	for _, p := range []string{"/etc/alt", "/lib/libc.so", "/mnt/data/file", "/usr/lib/", "/nope/../etc/passwd", "/../etc/passwd",
+		"/etc/.", "/mnt/data/../../etc/passwd", "/nope/newfile", "/lib/../etc/passwd"} {
 		if res, ok := r.fastResolve("/", p, true); ok {
-			t.Errorf("fast path answered %+v for %q (a symlink, a binding, a dot or a missing file)", res, p)
+			t.Errorf("fast path answered %+v for %q (a symlink, a binding, a missing directory, a climb above the root, a final dot)", res, p)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/groot-sandbox/groot/pathmap"
 	"github.com/groot-sandbox/groot/syscalls"
 	"golang.org/x/sys/unix"
 )
@@ -68,6 +69,8 @@ func (s *stopStats) report() {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "groot: %d stops\n", total)
+	fmt.Fprintf(&b, "groot: path resolutions: %d in one openat2, %d walked (%d readlink probes)\n",
+		pathmap.Counts.Fast.Load(), pathmap.Counts.Walk.Load(), pathmap.Counts.WalkSyscalls.Load())
 	for _, m := range []map[string]int{s.byKind, s.bySyscall} {
 		keys := make([]string, 0, len(m))
 		for k := range m {

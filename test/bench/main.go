@@ -168,9 +168,16 @@ func main() {
 	for _, w := range wls {
 		results[w.name] = map[string][]sample{}
 		fmt.Fprintf(os.Stderr, "%s:", w.name)
-		// One warm-up per tool, then interleaved timed runs: A B C ... A B C ...
+		// One warm-up per tool, then interleaved timed runs, every other round in reverse
+		// (A B C, C B A, A B C ...): a tool's place in the round then favours none of them
+		// (the run after native's chroot as root, or after another sandbox's, is not the
+		// same run; seen as a steady 1 ms on find here with a fixed order).
 		for i := -1; i < *runs*w.more; i++ {
-			for _, t := range tools {
+			for k := range tools {
+				t := tools[k]
+				if i%2 != 0 {
+					t = tools[len(tools)-1-k]
+				}
 				s := runOnce(t, rootfs, w, uid, gid, rssFile)
 				if i >= 0 {
 					results[w.name][t.name] = append(results[w.name][t.name], s)
@@ -392,7 +399,7 @@ func render(results map[string]map[string][]sample, wls []workload, tools []tool
 	var b strings.Builder
 	b.WriteString("# Benchmarks\n\n")
 	b.WriteString("Written by `make bench` (`go run ./test/bench`). Every workload runs inside the Debian\n")
-	b.WriteString("bookworm minbase rootfs of the test fixtures; the tools are interleaved (A B C ... A B C ...),\n")
+	b.WriteString("bookworm minbase rootfs of the test fixtures; the tools are interleaved, every other round reversed (A B C, C B A, ...),\n")
 	fmt.Fprintf(&b, "one warm-up each, then %d timed runs (%s); the table shows the median wall time and its ratio to\n", runs, moreRuns(wls, runs))
 	if root {
 		b.WriteString("native. Native runs `chroot` as root; the sandboxes run as the unprivileged user groot-test.\n")
