@@ -2,7 +2,12 @@
 // sandbox engines (tracer, userns) consume. It has no behaviour of its own.
 package config
 
-import "github.com/groot-sandbox/groot/bindings"
+import (
+	"fmt"
+	"os"
+
+	"github.com/groot-sandbox/groot/bindings"
+)
 
 // Mode selects the sandbox engine.
 type Mode string
@@ -47,8 +52,22 @@ type Config struct {
 	Hostname                                          string
 
 	// Scratch is a private host directory for the run (glue directories, socket aliases,
-	// exec name links). The command line creates it and removes it at exit.
+	// exec name links), made on first use by MakeScratch: a namespace-engine run of a
+	// plain rootfs needs none, and making and removing an empty directory costs about
+	// 0.2 ms of its start-up (ext4 here). The command line removes it at exit.
 	Scratch string
+}
+
+// MakeScratch returns Scratch, creating it (mode 0700, a fresh name) the first time.
+func (c *Config) MakeScratch() (string, error) {
+	if c.Scratch == "" {
+		dir, err := os.MkdirTemp("", "groot-")
+		if err != nil {
+			return "", fmt.Errorf("scratch directory: %w", err)
+		}
+		c.Scratch = dir
+	}
+	return c.Scratch, nil
 }
 
 // Utsname is what -k STRING makes uname(2) report. STRING is a release, or PRoot's

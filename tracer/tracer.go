@@ -124,7 +124,12 @@ func Run(cfg *config.Config) (int, error) {
 			tr.logf(1, "seccomp filtering unavailable, tracing every syscall: %v", err)
 		}
 	}
-	if err := cfg.Table.AddGlue(filepath.Join(cfg.Scratch, "glue")); err != nil {
+	// Made now: the first exec of a dynamic program needs it anyway (commLink).
+	scratch, err := cfg.MakeScratch()
+	if err != nil {
+		return 0, err
+	}
+	if err := cfg.Table.AddGlue(filepath.Join(scratch, "glue")); err != nil {
 		return 0, fmt.Errorf("bindings: %w", err)
 	}
 	tr.uts = newUTSState(cfg)

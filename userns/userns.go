@@ -97,7 +97,7 @@ func Run(cfg *config.Config) (int, error) {
 	if cfg.ChangeID {
 		uid, gid = cfg.UID, cfg.GID
 	}
-	sp := &spec{Rootfs: cfg.Table.Rootfs(), Scratch: cfg.Scratch, Cwd: cfg.Cwd, Command: cfg.Command, Argv0: cfg.Argv0, Env: cfg.Env,
+	sp := &spec{Rootfs: cfg.Table.Rootfs(), Cwd: cfg.Cwd, Command: cfg.Command, Argv0: cfg.Argv0, Env: cfg.Env,
 		PID: cfg.UnsharePID, Net: cfg.UnshareNet, Hostname: cfg.Hostname}
 	all := cfg.Table.All()
 	for i := len(all) - 1; i >= 0; i-- {
@@ -149,6 +149,12 @@ func Run(cfg *config.Config) (int, error) {
 		}
 	}
 	if wait == nil {
+		// The namespace child mounts a tmpfs there for the guest's root and glue.
+		scratch, err := cfg.MakeScratch()
+		if err != nil {
+			return 0, err
+		}
+		sp.Scratch = scratch
 		p, w, err := start(sp, "run", uid, gid, flags)
 		if err != nil {
 			return 0, err

@@ -57,13 +57,12 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "groot: %v\n", err)
 		return 1
 	}
-	scratch, err := os.MkdirTemp("", "groot-")
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "groot: scratch directory: %v\n", err)
-		return 1
-	}
-	defer os.RemoveAll(scratch)
-	cfg.Scratch = scratch
+	// The engines make the scratch directory when they need one (cfg.MakeScratch).
+	defer func() {
+		if cfg.Scratch != "" {
+			os.RemoveAll(cfg.Scratch)
+		}
+	}()
 
 	status, err := runEngine(cfg)
 	reportRusage()
