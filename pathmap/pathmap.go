@@ -389,6 +389,11 @@ func (r *Resolver) fastResolve(dir, path string, follow bool) (Result, bool) {
 		// is a symlink. If the parent opens the same way, it exists, holds no symlink and
 		// is a directory (else the kernel's lookup of the last component would have said
 		// ENOTDIR), so the missing one is the last: what creat and mkdir may name.
+		// A name over NAME_MAX is the walk's to refuse (ENAMETOOLONG): procfs and sysfs
+		// do not check the length themselves and say ENOENT (found in review).
+		if len(host)-strings.LastIndexByte(host, '/')-1 > nameMax {
+			return Result{}, false
+		}
 		fd, err = unix.Openat2(unix.AT_FDCWD, parent(host), &how)
 		if err != nil {
 			return Result{}, false

@@ -169,7 +169,11 @@ func TestFastResolveAgreesWithWalk(t *testing.T) {
 				if !ok {
 					continue
 				}
+				// The walk with the fast path off: it would otherwise use it itself after
+				// following a symlink.
+				noOpenat2.Store(true)
 				slow, err := r.walk(dir, p, follow)
+				noOpenat2.Store(false)
 				if err != nil || slow != fast {
 					t.Errorf("dir %s path %q follow %v: fast path %+v, walk %+v, %v", dir, p, follow, fast, slow, err)
 				}
@@ -340,5 +344,23 @@ func TestResolveUnderRoot(t *testing.T) {
 	}
 	if got := Inner("/inner", "/inner"); got != "/" {
 		t.Errorf("Inner of the root: %s", got)
+	}
+}
+
+// TestFastResolveLongMissingName checks that a missing last component over NAME_MAX is left
+// to the walk (ENAMETOOLONG) on file systems whose lookup says ENOENT for it instead:
+// procfs and sysfs do not check the length (a rootfs of "/" reaches them unbound).
+func TestFastResolveLongMissingName(t *testing.T) {
+	tb, err := bindings.New("/", nil)
+	must(t, err)
+	r := &Resolver{Table: tb}
+	long := strings.Repeat("L", nameMax+1)
+	for _, p := range []string{"/proc/" + long, "/sys/" + long, "/etc/" + long} {
+		if res, ok := r.fastResolve("/", p, true); ok {
+			t.Errorf("%s...: fast path answered %+v", p[:8], res)
+		}
+		if _, err := r.Resolve("/", p, true); errnoOf(err) != unix.ENAMETOOLONG {
+			t.Errorf("%s...: Resolve gives %v, want ENAMETOOLONG", p[:8], err)
+		}
 	}
 }
