@@ -198,6 +198,26 @@ func envValue(environ []string, key string) (string, bool) {
 	return "", false
 }
 
+// withEnv returns environ with key set to value: in place of its first entry, later
+// entries of key removed (as setenv(3) leaves one).
+func withEnv(environ []string, key, value string) []string {
+	out := make([]string, 0, len(environ)+1)
+	set := false
+	for _, kv := range environ {
+		if strings.HasPrefix(kv, key+"=") {
+			if set {
+				continue
+			}
+			kv, set = key+"="+value, true
+		}
+		out = append(out, kv)
+	}
+	if !set {
+		out = append(out, key+"="+value)
+	}
+	return out
+}
+
 // parse turns groot's arguments into a run configuration.
 func parse(args, environ []string, cwd string) (*config.Config, error) {
 	var o options
@@ -325,6 +345,11 @@ func parse(args, environ []string, cwd string) (*config.Config, error) {
 		}
 		cfg.Cwd = "/"
 	}
+	// $PWD names the guest's initial directory, as PRoot sets it (cli.c, after it
+	// canonicalizes the working directory): the caller's would be a host path, which a
+	// shell trusts whenever it names the same directory (bash's pwd, under -b $PWD:/foo
+	// -w /foo, would print the host path; PRoot's test de756935).
+	cfg.Env = withEnv(cfg.Env, "PWD", cfg.Cwd)
 
 	cmd := fs.Args()
 	if len(cmd) == 0 {

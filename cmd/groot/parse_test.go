@@ -228,9 +228,10 @@ func TestParse(t *testing.T) {
 				t.Errorf("mode %q", c.Mode)
 			}
 		}},
-		{name: "environment passed whole", args: []string{"-r", root, "tool"}, check: func(t *testing.T, c *cfgView) {
-			if !reflect.DeepEqual(c.Env, env) {
-				t.Errorf("Env %q, want %q", c.Env, env)
+		{name: "environment passed whole, PWD set to the guest cwd", args: []string{"-r", root, "tool"}, check: func(t *testing.T, c *cfgView) {
+			want := append(append([]string(nil), env...), "PWD="+c.Cwd)
+			if !reflect.DeepEqual(c.Env, want) {
+				t.Errorf("Env %q, want %q", c.Env, want)
 			}
 		}},
 		{name: "isolation options", args: []string{"--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-cgroup", "--hostname", "box", "-r", root, "tool"}, check: func(t *testing.T, c *cfgView) {
@@ -446,6 +447,18 @@ func TestRootIDAndChangeIDLastWins(t *testing.T) {
 		}
 		if !cfg.ChangeID || cfg.UID != c.uid || cfg.GID != c.gid {
 			t.Errorf("%q: change %v %d:%d, want %d:%d", c.args, cfg.ChangeID, cfg.UID, cfg.GID, c.uid, c.gid)
+		}
+	}
+}
+
+func TestWithEnv(t *testing.T) {
+	for _, c := range []struct{ in, want []string }{
+		{[]string{"A=1"}, []string{"A=1", "PWD=/g"}},
+		{[]string{"PWD=/host", "A=1"}, []string{"PWD=/g", "A=1"}},
+		{[]string{"A=1", "PWD=/h1", "PWDX=2", "PWD=/h2"}, []string{"A=1", "PWD=/g", "PWDX=2"}},
+	} {
+		if got := withEnv(c.in, "PWD", "/g"); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("withEnv(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }

@@ -80,5 +80,21 @@ func TestCwdMatchesProot(t *testing.T) {
 		if cfg.Cwd != want {
 			t.Errorf("from %s, %q: groot starts in %s, proot in %s", c.dir, c.opts, cfg.Cwd, want)
 		}
+		// $PWD as the guest finds it, with the caller's (a host path) in the environment.
+		args = append(append([]string{"-r", root}, c.opts...), "/bin/busybox", "sh", "-c", "echo $PWD")
+		cmd = exec.Command(proot, args...)
+		cmd.Dir = c.dir
+		cmd.Env = []string{"PATH=/bin", "PWD=" + c.dir}
+		out, err = cmd.Output()
+		if err != nil {
+			t.Fatalf("proot %q from %s: %v", args, c.dir, err)
+		}
+		cfg, err = parse(args, cmd.Env, c.dir)
+		if err != nil {
+			t.Fatalf("parse(%q) from %s: %v", args, c.dir, err)
+		}
+		if got, _ := envValue(cfg.Env, "PWD"); got+"\n" != string(out) {
+			t.Errorf("from %s, %q: groot gives the guest PWD=%s, proot PWD=%s", c.dir, c.opts, got, strings.TrimSuffix(string(out), "\n"))
+		}
 	}
 }
