@@ -122,12 +122,8 @@ func (tr *tracer) commLink(target, name string) (string, error) {
 	if l, ok := tr.links[key]; ok {
 		return l, nil
 	}
-	scratch, err := tr.cfg.MakeScratch()
-	if err != nil {
-		return "", err
-	}
 	tr.nlinks++
-	dir := filepath.Join(scratch, "exe", strconv.Itoa(tr.nlinks))
+	dir := filepath.Join(tr.cfg.Scratch, "exe", strconv.Itoa(tr.nlinks))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}

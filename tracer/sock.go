@@ -84,12 +84,8 @@ func (tr *tracer) enterSockAddr(t *tracee, e *syscalls.Entry) error {
 	}
 	host := r.Host
 	if len(host) >= sunPathMax {
-		scratch, err := tr.cfg.MakeScratch()
-		if err != nil {
-			return unix.ENAMETOOLONG
-		}
 		tr.naliases++
-		alias := filepath.Join(scratch, "s", strconv.Itoa(tr.naliases))
+		alias := filepath.Join(tr.cfg.Scratch, "s", strconv.Itoa(tr.naliases))
 		if err := os.MkdirAll(filepath.Dir(alias), 0o700); err != nil {
 			return unix.ENAMETOOLONG
 		}

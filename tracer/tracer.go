@@ -124,7 +124,8 @@ func Run(cfg *config.Config) (int, error) {
 			tr.logf(1, "seccomp filtering unavailable, tracing every syscall: %v", err)
 		}
 	}
-	// Made now: the first exec of a dynamic program needs it anyway (commLink).
+	// Made now, and used as tr.cfg.Scratch from here on: the first exec of a dynamic
+	// program needs it anyway (commLink).
 	scratch, err := cfg.MakeScratch()
 	if err != nil {
 		return 0, err
