@@ -149,7 +149,7 @@ func (r *Resolver) Resolve(dir, path string, follow bool) (Result, error) {
 }
 
 // Counts counts how Resolve resolved, for the tracer's GROOT_STATS report: the walk
-// costs a syscall a component where the fast path costs two in all.
+// costs a syscall a component where the fast path costs two or three in all.
 var Counts struct {
 	Fast, Walk, WalkSyscalls atomic.Int64
 }
@@ -410,9 +410,9 @@ func (r *Resolver) fastResolve(dir, path string, follow bool) (Result, bool) {
 // lexical parent of what precedes it, as the walk takes it. The kernel is given the
 // uncleaned host path, so that it still checks that each component before a ".." exists
 // and is a directory ("missing/.." is ENOENT, path_resolution(7)). It returns the cleaned
-// guest path and the uncleaned host path to check; not ok (the walk then decides) when a ".." would climb
-// above the guest root (the walk keeps it at the root, where the host path would leave
-// the rootfs), when the path ends in "." or ".." (kept by the walk for the kernel's
+// guest path and the uncleaned host path to check; not ok (the walk then decides) when a
+// ".." would climb above the guest root (the walk keeps it at the root, where the host
+// path would leave the rootfs), when the path ends in "." or ".." (kept by the walk for the kernel's
 // LAST_DOT errors), or when a directory walked through is not the rootfs's own: the
 // deepest point before each ".." and the end are checked against the binding table,
 // which covers every shorter prefix too.

@@ -173,9 +173,8 @@ func main() {
 		results[w.name] = map[string][]sample{}
 		fmt.Fprintf(os.Stderr, "%s:", w.name)
 		// One warm-up per tool, then interleaved timed runs, every other round in reverse
-		// (A B C, C B A, A B C ...): a tool's place in the round then favours none of them
-		// (the run after native's chroot as root, or after another sandbox's, is not the
-		// same run; seen as a steady 1 ms on find here with a fixed order).
+		// (A B C, C B A, A B C ...), so that no tool always runs right after the same one
+		// (what precedes a run can change it: native runs as root, PRoot's take seconds).
 		for i := -1; i < *runs*w.more; i++ {
 			for k := range tools {
 				t := tools[k]
