@@ -37,6 +37,9 @@ import (
 type Task struct {
 	tid   int
 	stops atomic.Uint64
+	// home is the CPU of the tracer thread that traces the task (Rehome): its place
+	// when it is not away. Atomic: the watcher reads it without the lock.
+	home atomic.Int32
 
 	// Owned by the watcher.
 	seen         bool   // run and delay hold a first sample
@@ -141,10 +144,14 @@ func (p *Placer) Add(tid int, parent *Task) *Task {
 		return nil
 	}
 	t := &Task{tid: tid}
+	t.home.Store(int32(p.home))
+	if parent != nil {
+		t.home.Store(parent.home.Load())
+	}
 	var set unix.CPUSet
 	if err := unix.SchedGetaffinity(tid, &set); err == nil {
 		var home unix.CPUSet
-		home.Set(p.home)
+		home.Set(int(t.home.Load()))
 		t.away = set == p.wide && set != home
 		t.released = set != p.wide && set != home
 	}
@@ -178,6 +185,44 @@ func (p *Placer) Remove(t *Task) {
 		delete(p.tasks, t.tid)
 	}
 	p.mu.Unlock()
+}
+
+// Rehome makes cpu the task's home, the CPU of the tracer thread that traces it from
+// now on, and puts the task there.
+func (p *Placer) Rehome(t *Task, cpu int) error {
+	if p == nil || t == nil {
+		return nil
+	}
+	var set unix.CPUSet
+	set.Set(cpu)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := unix.SchedSetaffinity(t.tid, &set); err != nil {
+		return err
+	}
+	// The watcher's own view (away, its tick counts) is left to it: a task it thinks
+	// away comes home to the new home.
+	t.home.Store(int32(cpu))
+	return nil
+}
+
+// CPUs lists the CPUs groot was allowed, the tracer's own first.
+func (p *Placer) CPUs() []int {
+	cpus := []int{p.home}
+	for c := 0; c < len(p.wide)*64; c++ {
+		if c != p.home && p.wide.IsSet(c) {
+			cpus = append(cpus, c)
+		}
+	}
+	return cpus
+}
+
+// Pin keeps the calling OS thread, which must be locked to its goroutine, on cpu: a
+// further tracer thread's home.
+func Pin(cpu int) error {
+	var set unix.CPUSet
+	set.Set(cpu)
+	return unix.SchedSetaffinity(0, &set)
 }
 
 // Release leaves the task's affinity to the guest, which set it.
@@ -241,7 +286,8 @@ type usage struct {
 // sample reads every task's statistics for the interval dt, moves tasks, and reports
 // whether the guest did anything.
 func (p *Placer) sample(tasks []*Task, dt time.Duration) bool {
-	var waited uint64
+	// Contention is per home CPU: the tracer may have a thread on several.
+	waited := make(map[int32]uint64)
 	var busy bool
 	type measured struct {
 		t *Task
@@ -268,13 +314,13 @@ func (p *Placer) sample(tasks []*Task, dt time.Duration) bool {
 		u := usage{run: run - t.run, delay: delay - t.delay, stops: stops - t.lastStops}
 		t.run, t.delay, t.lastStops = run, delay, stops
 		if !t.away {
-			waited += u.delay
+			waited[t.home.Load()] += u.delay
 		}
 		busy = busy || u.run > 0 || u.stops > 0
 		all = append(all, measured{t, u})
 	}
-	contended := float64(waited) >= contendedShare*float64(dt)
 	for _, m := range all {
+		contended := float64(waited[m.t.home.Load()]) >= contendedShare*float64(dt)
 		if move, away := m.t.step(m.u, dt, contended); move {
 			p.place(m.t, away)
 		}
@@ -305,14 +351,14 @@ func (t *Task) step(u usage, dt time.Duration, contended bool) (move, away bool)
 
 // place gives the task the home CPU, or every allowed CPU.
 func (p *Placer) place(t *Task, away bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	var set unix.CPUSet
 	if away {
 		set = p.wide
 	} else {
-		set.Set(p.home)
+		set.Set(int(t.home.Load()))
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	if t.released || p.tasks[t.tid] != t {
 		// The guest's own mask since the snapshot, or the task ended (and its tid may
 		// already name another process).

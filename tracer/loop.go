@@ -8,39 +8,62 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// loop waits for every stop of every tracee and handles it, until no guest process is left.
-func (tr *tracer) loop() (int, error) {
+// loop waits for every stop of th's tracees and handles it, until no guest process is
+// left to th (threads.go).
+func (tr *tracer) loop(th *tracerThread) (int, error) {
 	for {
 		var ws unix.WaitStatus
-		pid, err := unix.Wait4(-1, &ws, unix.WALL, nil)
+		flags := unix.WALL
+		if tr.multi.Load() {
+			flags |= unix.WNOTHREAD
+		}
+		pid, err := unix.Wait4(-1, &ws, flags, nil)
 		if err == unix.EINTR {
 			continue
 		}
 		if err == unix.ECHILD {
-			tr.stats.report()
 			return tr.status, nil
 		}
 		if err != nil {
 			return 0, err
 		}
-		t := tr.tasks[pid]
-		if ws.Exited() || ws.Signaled() {
-			tr.reaped(pid, ws)
-			continue
-		}
-		if !ws.Stopped() {
-			continue
-		}
-		if t == nil {
-			// A new task reported its first stop before its parent's fork/clone event
-			// (which may never come: the parent can be killed first).
-			t = tr.adopt(pid)
-		}
-		tr.stopped(t, ws)
+		tr.lock(th)
+		tr.waited(th, pid, ws)
+		tr.unlock()
 	}
 }
 
+// waited handles what th's wait4 reported of pid.
+func (tr *tracer) waited(th *tracerThread, pid int, ws unix.WaitStatus) {
+	if pid == th.bell {
+		tr.bellStop(th, ws)
+		return
+	}
+	t := tr.tasks[pid]
+	if ws.Exited() || ws.Signaled() {
+		tr.reaped(pid, ws)
+		return
+	}
+	if !ws.Stopped() {
+		return
+	}
+	if t != nil && t.owner != nil && t.owner != th {
+		// Another thread's tracee, reported to this thread as its real parent (an orphan
+		// reparented to groot): only its tracer can act on the stop.
+		t.owner.inbox = append(t.owner.inbox, inboxItem{t: t, ws: ws})
+		t.owner.ring()
+		return
+	}
+	if t == nil {
+		// A new task reported its first stop before its parent's fork/clone event
+		// (which may never come: the parent can be killed first).
+		t = tr.adopt(pid)
+	}
+	tr.stopped(t, ws)
+}
+
 func (tr *tracer) reaped(pid int, ws unix.WaitStatus) {
+	defer tr.maybeFinish()
 	tr.logf(3, "pid %d: ended (status %#x)", pid, uint32(ws))
 	if t := tr.tasks[pid]; t != nil && t.proc != nil && t.proc.tgid == pid && t.proc.pidfd > 0 {
 		unix.Close(t.proc.pidfd)
@@ -78,6 +101,13 @@ func (tr *tracer) stopped(t *tracee, ws unix.WaitStatus) {
 	t.place.Stopped()
 	sig := ws.StopSignal()
 	event := int(ws>>16) & 0xff
+	if t.handover != nil {
+		tr.finishHandover(t)
+		if event == unix.PTRACE_EVENT_STOP && !isStopSignal(sig) {
+			tr.resume(t, 0) // the stop of its new tracer's PTRACE_INTERRUPT
+			return
+		}
+	}
 	switch {
 	case sig == unix.SIGTRAP|0x80:
 		tr.syscallStop(t)
@@ -90,7 +120,9 @@ func (tr *tracer) stopped(t *tracee, ws unix.WaitStatus) {
 			tr.resume(t, 0)
 		case unix.PTRACE_EVENT_EXEC:
 			t = tr.execed(t)
-			tr.resume(t, 0)
+			if !tr.handOver(t) {
+				tr.resume(t, 0)
+			}
 		case unix.PTRACE_EVENT_SECCOMP:
 			tr.seccompStop(t)
 		default:
@@ -291,6 +323,7 @@ func (tr *tracer) execed(t *tracee) *tracee {
 			t = former
 		}
 	}
+	t.proc.execed = true
 	if plan := t.pendingExec; plan != nil {
 		t.proc.exe = plan.Guest
 		t.proc.exeHost = plan.Host

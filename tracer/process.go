@@ -15,6 +15,12 @@ import (
 // process is what the threads of one thread group share.
 type process struct {
 	tgid int
+	// parent is the process it was forked from (nil when unknown), for the choice of a
+	// tracer thread (pickThread).
+	parent *process
+	// execed: the process executed a program since its fork (a fork that has not is
+	// still setting up its child's file descriptors, and its load is unknown).
+	execed bool
 	// exe is the guest path of the program the process runs, for /proc/PID/exe: the
 	// kernel's own answer names the host file (or, for a dynamic program, the guest's
 	// ELF interpreter that groot executed in its place).
@@ -36,6 +42,8 @@ type process struct {
 func (p *process) forked(tgid int) *process {
 	c := *p
 	c.tgid = tgid
+	c.parent = p
+	c.execed = false
 	c.pidfd = 0
 	return &c
 }
@@ -123,6 +131,8 @@ type tracee struct {
 	loans []ownership.Key
 
 	place       *colocate.Task // the task's placement (nil when the tracer places none)
+	owner       *tracerThread  // the tracer thread that traces it (threads.go)
+	handover    *handover      // between two tracer threads (threads.go)
 	affinityFor *tracee        // sched_{get,set}affinity's target task, for the exit stop
 }
 

@@ -33,6 +33,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/groot-sandbox/groot/bindings"
@@ -76,6 +78,16 @@ type tracer struct {
 	// place keeps the guest on the tracer's CPU while that is cheaper (package
 	// colocate); nil when it does not (GROOT_COLOCATE=0, one CPU).
 	place *colocate.Placer
+
+	// mu guards all of the above once there are several tracer threads (threads.go);
+	// cur is the thread that holds it.
+	mu         sync.Mutex
+	cur        *tracerThread
+	threads    []*tracerThread
+	maxThreads int
+	multi      atomic.Bool // several threads: each waits for its own tracees only
+	finished   bool        // no guest task left: the threads are ending
+	wg         sync.WaitGroup
 }
 
 // Run runs cfg.Command under the tracer and returns the guest's exit status
@@ -170,13 +182,23 @@ func Run(cfg *config.Config) (int, error) {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return 0, fmt.Errorf("prctl(PR_SET_CHILD_SUBREAPER): %w", err)
 	}
+	first := &tracerThread{}
+	if tr.place != nil {
+		first.cpu = tr.place.Home()
+	}
+	tr.threads = []*tracerThread{first}
+	tr.maxThreads = tr.maxTracerThreads()
+	tr.lock(first)
 	pid, err := tr.startShim(cwd.Host, cwd.Guest)
+	tr.unlock()
 	if err != nil {
 		return 0, err
 	}
 	tr.root = pid
 	go forwardSignals(sigs, pid)
-	status, err := tr.loop()
+	status, err := tr.loop(first)
+	tr.wg.Wait()
+	tr.stats.report()
 	for k, l := range tr.loans {
 		// Tasks that went without being reaped (groot is ending): give the modes back.
 		_ = unix.Chmod(fdPath(l.fd), l.orig)
@@ -255,7 +277,7 @@ func (tr *tracer) startShim(hostCwd, guestCwd string) (int, error) {
 }
 
 func (tr *tracer) newTracee(tid int, p *process, fs *fsState) *tracee {
-	t := &tracee{tr: tr, tid: tid, proc: p, fs: fs, firstStop: true, pathBuf: make([]byte, 0, pathMax)}
+	t := &tracee{tr: tr, tid: tid, proc: p, fs: fs, firstStop: true, pathBuf: make([]byte, 0, pathMax), owner: tr.cur}
 	tr.tasks[tid] = t
 	return t
 }

@@ -18,6 +18,9 @@ func main() {
 	if tracer.IsShim() {
 		tracer.ShimMain()
 	}
+	if tracer.IsDoorbell() {
+		tracer.DoorbellMain()
+	}
 	if userns.IsChild() {
 		userns.ChildMain()
 	}

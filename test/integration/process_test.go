@@ -191,15 +191,7 @@ func sleepers(t *testing.T) int {
 // guest reads its own /proc/self/status (the host's /proc bound) with shell builtins
 // only, so that no new process inherits a mask in between.
 func TestColocation(t *testing.T) {
-	var cpus int
-	if data, err := os.ReadFile("/proc/self/status"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok {
-				cpus = countCPUs(strings.TrimSpace(v))
-			}
-		}
-	}
-	if cpus < 2 {
+	if cpus := allowedCPUs(); cpus < 2 {
 		t.Skipf("needs two CPUs (this process may use %d)", cpus)
 	}
 	const mask = `while read k v; do case $k in Cpus_allowed_list:) echo $v;; esac; done < /proc/self/status`
@@ -225,6 +217,54 @@ func TestColocation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTracerThreads checks the handover of processes between tracer threads (tracer/
+// threads.go): while one exec'd process is busy on the first thread (a sleep, killed at
+// the end), each program the guest starts next moves to another thread at its exec, and
+// is traced there as before: a dynamic program is loaded, /proc/self/exe and comm name
+// the guest's program, a missing file is missing, and each exits with its own status. -v 3 logs each handover.
+// Without seccomp there is one thread, and no handover.
+func TestTracerThreads(t *testing.T) {
+	if cpus := allowedCPUs(); cpus < 2 {
+		t.Skipf("needs two CPUs (this process may use %d)", cpus)
+	}
+	binds := []bind{{"/proc", "/proc"}, {"/dev", "/dev"}}
+	// busybox runs its own applets without an exec; these are programs of the fixture.
+	cmd := []string{"sh", "-c", `sh -c "exec sleep 10" & s=$!; for i in 1 2 3; do hello-glibc a; ids missing /etc/nowhere; sh -c 'exit 3'; echo $?; done; kill $s; wait; echo done`}
+	want := native(t, binds, cmd...)
+	for _, m := range modes() {
+		if m.Name == "userns" {
+			continue // no tracer
+		}
+		t.Run(m.Name, func(t *testing.T) {
+			got := groot(t, m, append([]string{"-v", "3"}, bindOpts(binds)...), cmd...)
+			if got.Code != want.Code || got.Stdout != want.Stdout {
+				t.Errorf("got %v\nwant %v", got, want)
+			}
+			n := strings.Count(got.Stderr, "handed over to tracer thread")
+			switch {
+			case m.Name == "ptrace-noseccomp" && n != 0:
+				t.Errorf("%d handovers without seccomp, want none", n)
+			case m.Name == "ptrace" && n < 3:
+				t.Errorf("%d handovers, want one at least for each hello-glibc", n)
+			}
+		})
+	}
+}
+
+// allowedCPUs counts the CPUs this process may use.
+func allowedCPUs() int {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok {
+			return countCPUs(strings.TrimSpace(v))
+		}
+	}
+	return 0
 }
 
 // countCPUs counts the CPUs of a list such as "0-3,6".
