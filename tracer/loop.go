@@ -10,7 +10,7 @@ import (
 
 // loop waits for every stop of th's tracees and handles it, until no guest process is
 // left to th (threads.go).
-func (tr *tracer) loop(th *tracerThread) (int, error) {
+func (tr *tracer) loop(th *tracerThread) error {
 	for {
 		var ws unix.WaitStatus
 		flags := unix.WALL
@@ -22,10 +22,10 @@ func (tr *tracer) loop(th *tracerThread) (int, error) {
 			continue
 		}
 		if err == unix.ECHILD {
-			return tr.status, nil
+			return nil
 		}
 		if err != nil {
-			return 0, err
+			return err
 		}
 		tr.lock(th)
 		tr.waited(th, pid, ws)

@@ -50,6 +50,7 @@ type tracerThread struct {
 	// ended.
 	bell    int
 	ringing bool        // SIGUSR1 sent, its stop not yet seen
+	dead    bool        // no doorbell: nothing can be handed to it
 	inbox   []inboxItem // guarded by tr.mu
 }
 
@@ -150,7 +151,7 @@ func (tr *tracer) pickThread(t *tracee) *tracerThread {
 	least := func() *tracerThread {
 		best := t.owner
 		for i, th := range tr.threads {
-			if load[i] < load[best.idx] {
+			if load[i] < load[best.idx] && !th.dead {
 				best = th
 			}
 		}
@@ -211,8 +212,22 @@ func (tr *tracer) handOver(t *tracee) bool {
 		return false
 	}
 	h := &handover{pc: r.pc()}
-	if _, err := unix.PtracePeekText(t.tid, uintptr(h.pc), h.orig[:]); err != nil {
+	// process_vm_readv asks what PTRACE_SEIZE will ask (ptrace_may_access with
+	// PTRACE_MODE_ATTACH_REALCREDS): a program the kernel made non-dumpable at its exec
+	// (execute-only, say) stays with the tracer that was attached before.
+	local := []unix.Iovec{{Base: &h.orig[0], Len: uint64(len(h.orig))}}
+	remote := []unix.RemoteIovec{{Base: uintptr(h.pc), Len: len(h.orig)}}
+	if n, err := unix.ProcessVMReadv(t.tid, local, remote, 0); err != nil || n != len(h.orig) {
 		return false
+	}
+	// A pidfd tells the new thread whether the tid still names this process: it could
+	// end and be reaped by its guest parent while it spins, and the tid be reused.
+	if t.proc.pidfd == 0 {
+		if fd, err := unix.PidfdOpen(t.tid, 0); err == nil {
+			t.proc.pidfd = fd
+		} else {
+			t.proc.pidfd = -1
+		}
 	}
 	spin := h.orig
 	copy(spin[:], spinInsn)
@@ -257,7 +272,9 @@ func (tr *tracer) finishHandover(t *tracee) {
 func (th *tracerThread) ring() {
 	if th.bell > 0 && !th.ringing {
 		th.ringing = true
-		_ = unix.Kill(th.bell, unix.SIGUSR1)
+		// To the traced thread itself: a process-directed signal may go to one of the
+		// doorbell's other (Go runtime) threads, untraced, and the ring would be lost.
+		_ = unix.Tgkill(th.bell, th.bell, unix.SIGUSR1)
 	}
 }
 
@@ -290,7 +307,7 @@ func (tr *tracer) startThread(th *tracerThread) error {
 		tr.lock(th)
 		tr.drain(th)
 		tr.unlock()
-		if _, err := tr.loop(th); err != nil {
+		if err := tr.loop(th); err != nil {
 			fmt.Fprintf(os.Stderr, "groot: tracer thread %d: %v\n", th.idx, err)
 		}
 	}()
@@ -326,18 +343,25 @@ func (th *tracerThread) startBell() error {
 // bellStop handles a stop or the end of th's doorbell.
 func (tr *tracer) bellStop(th *tracerThread, ws unix.WaitStatus) {
 	if ws.Exited() || ws.Signaled() {
-		th.bell = 0
-		if !tr.finished {
-			fmt.Fprintf(os.Stderr, "groot: internal error: tracer thread %d's doorbell ended (status %#x)\n", th.idx, uint32(ws))
+		th.bell, th.ringing = 0, false
+		if tr.finished {
+			return
 		}
+		// Killed by the guest (it is a process the guest can see): the thread needs
+		// another, or its inbox would never be read again.
+		if err := th.startBell(); err != nil {
+			fmt.Fprintf(os.Stderr, "groot: internal error: tracer thread %d lost its doorbell (status %#x): %v\n", th.idx, uint32(ws), err)
+			th.dead = true
+		}
+		tr.drain(th)
 		return
 	}
 	if !ws.Stopped() {
 		return
 	}
 	sig := 0
-	if s := ws.StopSignal(); s != unix.SIGUSR1 && int(ws>>16)&0xff == 0 {
-		sig = int(s) // the Go runtime's own (SIGURG)
+	if s := ws.StopSignal(); s != unix.SIGUSR1 && !isStopSignal(s) && int(ws>>16)&0xff == 0 {
+		sig = int(s) // the Go runtime's own (SIGURG); a stop would keep it from ringing
 	}
 	th.ringing = false
 	tr.drain(th)
@@ -356,6 +380,12 @@ func (tr *tracer) drain(th *tracerThread) {
 		if !it.seize {
 			tr.stopped(t, it.ws)
 			continue
+		}
+		if t.proc.pidfd > 0 {
+			if err := unix.PidfdSendSignal(t.proc.pidfd, 0, nil, 0); err == unix.ESRCH {
+				tr.forget(t) // reaped: the tid may be another process's now
+				continue
+			}
 		}
 		if err := ptrace(unix.PTRACE_SEIZE, t.tid, 0, ptraceOptions); err != nil {
 			// ESRCH: reaped; EPERM for a zombie (kernel/ptrace.c ptrace_attach): killed
@@ -377,6 +407,10 @@ func (tr *tracer) drain(th *tracerThread) {
 
 // forget drops a task that ended while no thread traced it: its real parent reaps it.
 func (tr *tracer) forget(t *tracee) {
+	if t.proc.pidfd > 0 {
+		unix.Close(t.proc.pidfd)
+		t.proc.pidfd = -1
+	}
 	tr.place.Remove(t.place)
 	tr.returnLoans(t)
 	delete(tr.tasks, t.tid)

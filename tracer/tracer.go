@@ -168,6 +168,26 @@ func Run(cfg *config.Config) (int, error) {
 	signal.Notify(sigs, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU)
 	defer signal.Stop(sigs)
 
+	// The tracer runs on a thread of its own, not groot's main thread, which package main
+	// keeps locked to itself from init: orphaned guest processes are reparented to the main
+	// thread (kernel/exit.c find_new_reaper: find_alive_thread returns the group leader),
+	// and a tracer thread that were their real parent would also be reported their stops
+	// (threads.go), stops that belong to the thread that traces them.
+	type result struct {
+		status int
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		status, err := tr.trace(cwd.Host, cwd.Guest, sigs)
+		done <- result{status, err}
+	}()
+	r := <-done
+	return r.status, r.err
+}
+
+// trace starts the guest and traces it until no guest task is left.
+func (tr *tracer) trace(hostCwd, guestCwd string, sigs chan os.Signal) (int, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if os.Getenv("GROOT_COLOCATE") != "0" {
@@ -188,15 +208,20 @@ func Run(cfg *config.Config) (int, error) {
 	}
 	tr.threads = []*tracerThread{first}
 	tr.maxThreads = tr.maxTracerThreads()
+	if unix.Gettid() == os.Getpid() {
+		// On the main thread after all (a caller without package main's lock): one
+		// thread, which then waits for every thread's children, as before threads.
+		tr.maxThreads = 1
+	}
 	tr.lock(first)
-	pid, err := tr.startShim(cwd.Host, cwd.Guest)
+	pid, err := tr.startShim(hostCwd, guestCwd)
 	tr.unlock()
 	if err != nil {
 		return 0, err
 	}
 	tr.root = pid
 	go forwardSignals(sigs, pid)
-	status, err := tr.loop(first)
+	err = tr.loop(first)
 	tr.wg.Wait()
 	tr.stats.report()
 	for k, l := range tr.loans {
@@ -208,7 +233,9 @@ func Run(cfg *config.Config) (int, error) {
 	if err == nil && tr.fake != nil && tr.fake.db != "" {
 		err = tr.fake.table.Save(tr.fake.db)
 	}
-	return status, err
+	tr.lock(first)
+	defer tr.unlock()
+	return tr.status, err
 }
 
 // forwardSignals passes termination requests aimed at groot to the guest; terminal

@@ -221,8 +221,8 @@ func TestColocation(t *testing.T) {
 
 // TestTracerThreads checks the handover of processes between tracer threads (tracer/
 // threads.go): while one exec'd process is busy on the first thread (a sleep, killed at
-// the end), each program the guest starts next moves to another thread at its exec, and
-// is traced there as before: a dynamic program is loaded, /proc/self/exe and comm name
+// the end), a program the guest starts next moves to another thread at its exec (or the
+// sleep does), and is traced there as before: a dynamic program is loaded, /proc/self/exe and comm name
 // the guest's program, a missing file is missing, and each exits with its own status. -v 3 logs each handover.
 // Without seccomp there is one thread, and no handover.
 func TestTracerThreads(t *testing.T) {
@@ -231,6 +231,8 @@ func TestTracerThreads(t *testing.T) {
 	}
 	binds := []bind{{"/proc", "/proc"}, {"/dev", "/dev"}}
 	// busybox runs its own applets without an exec; these are programs of the fixture.
+	// Which process moves depends on the order of the execs: the sleep, when the first
+	// program was busy at its exec, or else every program after it; one at least moves.
 	cmd := []string{"sh", "-c", `sh -c "exec sleep 10" & s=$!; for i in 1 2 3; do hello-glibc a; ids missing /etc/nowhere; sh -c 'exit 3'; echo $?; done; kill $s; wait; echo done`}
 	want := native(t, binds, cmd...)
 	for _, m := range modes() {
@@ -246,8 +248,8 @@ func TestTracerThreads(t *testing.T) {
 			switch {
 			case m.Name == "ptrace-noseccomp" && n != 0:
 				t.Errorf("%d handovers without seccomp, want none", n)
-			case m.Name == "ptrace" && n < 3:
-				t.Errorf("%d handovers, want one at least for each hello-glibc", n)
+			case m.Name == "ptrace" && n < 1:
+				t.Errorf("no handover, want one at least")
 			}
 		})
 	}
