@@ -48,8 +48,10 @@ func (tr *tracer) waited(th *tracerThread, pid int, ws unix.WaitStatus) {
 		return
 	}
 	if t != nil && t.owner != nil && t.owner != th {
-		// Another thread's tracee, reported to this thread as its real parent (an orphan
-		// reparented to groot): only its tracer can act on the stop.
+		// Another thread's tracee, reported to this thread as its real parent: only its
+		// tracer can act on the stop. Not expected (the tracer threads' own children are
+		// the first guest process and their doorbells, and orphans go to the main thread,
+		// which traces nothing), but a stop taken here must not be lost.
 		t.owner.inbox = append(t.owner.inbox, inboxItem{t: t, ws: ws})
 		t.owner.ring()
 		return
@@ -65,20 +67,15 @@ func (tr *tracer) waited(th *tracerThread, pid int, ws unix.WaitStatus) {
 func (tr *tracer) reaped(pid int, ws unix.WaitStatus) {
 	defer tr.maybeFinish()
 	tr.logf(3, "pid %d: ended (status %#x)", pid, uint32(ws))
-	if t := tr.tasks[pid]; t != nil && t.proc != nil && t.proc.tgid == pid && t.proc.pidfd > 0 {
-		unix.Close(t.proc.pidfd)
-		t.proc.pidfd = -1
-	}
-	if t := tr.tasks[pid]; t == nil || !t.linked {
+	t := tr.tasks[pid]
+	if t == nil || !t.linked {
 		// Gone before its parent's fork event was seen: the event, when it comes, must
 		// not bring it back (its tid may name another task by then).
 		tr.goneUnlinked[pid] = struct{}{}
 	}
-	if t := tr.tasks[pid]; t != nil {
-		tr.place.Remove(t.place)
-		tr.returnLoans(t) // killed in the middle of a syscall
+	if t != nil {
+		tr.drop(t)
 	}
-	delete(tr.tasks, pid)
 	if pid != tr.root {
 		return
 	}
@@ -90,6 +87,18 @@ func (tr *tracer) reaped(pid int, ws unix.WaitStatus) {
 			_ = unix.Kill(tid, unix.SIGKILL)
 		}
 	}
+}
+
+// drop forgets a task that ended: its placement, the modes lent to it (it may have been
+// killed in the middle of a syscall) and, for a process's leader, the process's pidfd.
+func (tr *tracer) drop(t *tracee) {
+	if t.proc != nil && t.proc.tgid == t.tid && t.proc.pidfd > 0 {
+		unix.Close(t.proc.pidfd)
+		t.proc.pidfd = -1
+	}
+	tr.place.Remove(t.place)
+	tr.returnLoans(t)
+	delete(tr.tasks, t.tid)
 }
 
 func isStopSignal(sig unix.Signal) bool {

@@ -37,10 +37,13 @@ import (
 // its inbox (handed-over tasks to seize, and stops that another thread's wait took).
 //
 // The threads wait with __WNOTHREAD so that each sees only its own tracees (without it,
-// any thread's wait reports every thread's: kernel/exit.c do_wait_thread). A real child of
-// one thread traced by another — an orphan reparented to groot's main thread — can still
-// be reported to the former, which forwards the stop. The tracer's state is shared and
-// guarded by tr.mu, held while a thread handles a stop.
+// any thread's wait reports every thread's: kernel/exit.c do_wait_thread). A thread would
+// still be reported the stops of its own real children traced by another thread
+// (wait_consider_task treats a child traced by its real parent's group as the caller's
+// tracee): orphans are reparented to groot's main thread, so no tracer thread is the main
+// thread (tracer.Run), and a stop taken by the wrong thread anyway is forwarded to the
+// owner's inbox. The tracer's state is shared and guarded by tr.mu, held while a thread
+// handles a stop.
 
 // tracerThread is one OS thread that traces guest tasks, pinned to a CPU.
 type tracerThread struct {
@@ -407,13 +410,7 @@ func (tr *tracer) drain(th *tracerThread) {
 
 // forget drops a task that ended while no thread traced it: its real parent reaps it.
 func (tr *tracer) forget(t *tracee) {
-	if t.proc.pidfd > 0 {
-		unix.Close(t.proc.pidfd)
-		t.proc.pidfd = -1
-	}
-	tr.place.Remove(t.place)
-	tr.returnLoans(t)
-	delete(tr.tasks, t.tid)
+	tr.drop(t)
 	tr.maybeFinish()
 }
 
