@@ -203,7 +203,17 @@ func TestColocation(t *testing.T) {
 			continue // no tracer
 		}
 		t.Run(m.Name, func(t *testing.T) {
-			got := groot(t, m, []string{"-b", "/proc"}, "sh", "-c", mask)
+			// A lone task is moved away too when something outside the guest keeps the
+			// home CPU busy while the task computes (the placer cannot tell what waits):
+			// it happened once in a CI run on the emulated arm64 machine. So one run of
+			// three kept at home passes; a placer that never pins fails all three.
+			var got result
+			for try := 0; try < 3; try++ {
+				got = groot(t, m, []string{"-b", "/proc"}, "sh", "-c", mask)
+				if got.Code == 0 && countCPUs(strings.TrimSpace(got.Stdout)) == 1 {
+					break
+				}
+			}
 			if got.Code != 0 || countCPUs(strings.TrimSpace(got.Stdout)) != 1 {
 				t.Errorf("a lone guest task is allowed %q, want the tracer's one CPU: %v", got.Stdout, got)
 			}
