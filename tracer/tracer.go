@@ -29,7 +29,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -41,6 +40,7 @@ import (
 	"github.com/groot-sandbox/groot/colocate"
 	"github.com/groot-sandbox/groot/config"
 	"github.com/groot-sandbox/groot/creds"
+	"github.com/groot-sandbox/groot/internal/sigforward"
 	"github.com/groot-sandbox/groot/ownership"
 	"github.com/groot-sandbox/groot/pathmap"
 	"golang.org/x/sys/unix"
@@ -48,10 +48,13 @@ import (
 
 // tracer is the state of one run.
 type tracer struct {
-	cfg     *config.Config
-	table   *bindings.Table
-	verbose int
-	seccomp bool
+	cfg *config.Config
+	// mainHeld: Run's goroutine holds groot's main thread (runtime.LockOSThread), so no
+	// tracer thread can be started on it.
+	mainHeld bool
+	table    *bindings.Table
+	verbose  int
+	seccomp  bool
 	// openCookie marks the tracer's own injected openat for the seccomp filter
 	// (filterSpec.cookie); 0 without seccomp.
 	openCookie uint64
@@ -162,24 +165,34 @@ func Run(cfg *config.Config) (int, error) {
 	}
 
 	// Terminal signals reach the guest directly (it shares groot's process group); groot
-	// must survive them to report the guest's status. Handlers, unlike SIG_IGN, are reset
-	// by execve, so the guest starts with default dispositions.
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU)
-	defer signal.Stop(sigs)
+	// must survive them to report the guest's status. Those a process sends to groot are
+	// passed on to the guest, as in the namespace engine; job-control stops are
+	// swallowed. Handlers, unlike SIG_IGN, are reset by execve, so the guest starts with
+	// default dispositions.
+	if err := sigforward.Forward(unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP); err != nil {
+		return 0, err
+	}
+	if err := sigforward.Swallow(unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU); err != nil {
+		return 0, err
+	}
 
-	// The tracer runs on a thread of its own, not groot's main thread, which package main
-	// keeps locked to itself from init: orphaned guest processes are reparented to the main
-	// thread (kernel/exit.c find_new_reaper: find_alive_thread returns the group leader),
-	// and a tracer thread that were their real parent would also be reported their stops
-	// (threads.go), stops that belong to the thread that traces them.
+	// The tracer runs on a thread of its own, not groot's main thread, which this
+	// goroutine keeps to itself from here on: orphaned guest processes are reparented to
+	// the main thread (kernel/exit.c find_new_reaper: find_alive_thread returns the group
+	// leader), and a tracer thread that were their real parent would also be reported
+	// their stops (threads.go), stops that belong to the thread that traces them. The
+	// goroutine that runs main is still on the main thread here: a goroutine changes
+	// threads only when it is descheduled, which nothing before is likely to have done;
+	// where it was, one tracer thread does all the tracing, as before there were several.
+	runtime.LockOSThread()
+	tr.mainHeld = unix.Gettid() == os.Getpid()
 	type result struct {
 		status int
 		err    error
 	}
 	done := make(chan result, 1)
 	go func() {
-		status, err := tr.trace(cwd.Host, cwd.Guest, sigs)
+		status, err := tr.trace(cwd.Host, cwd.Guest)
 		done <- result{status, err}
 	}()
 	r := <-done
@@ -187,7 +200,7 @@ func Run(cfg *config.Config) (int, error) {
 }
 
 // trace starts the guest and traces it until no guest task is left.
-func (tr *tracer) trace(hostCwd, guestCwd string, sigs chan os.Signal) (int, error) {
+func (tr *tracer) trace(hostCwd, guestCwd string) (int, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	if os.Getenv("GROOT_COLOCATE") != "0" {
@@ -208,9 +221,10 @@ func (tr *tracer) trace(hostCwd, guestCwd string, sigs chan os.Signal) (int, err
 	}
 	tr.threads = []*tracerThread{first}
 	tr.maxThreads = tr.maxTracerThreads()
-	if unix.Gettid() == os.Getpid() {
-		// On the main thread after all (a caller without package main's lock): one
-		// thread, which then waits for every thread's children, as before threads.
+	if !tr.mainHeld || unix.Gettid() == os.Getpid() {
+		// The main thread is not held by Run's goroutine: another tracer thread could
+		// be started on it. One thread, which then waits for every thread's children,
+		// as before threads.
 		tr.maxThreads = 1
 	}
 	tr.lock(first)
@@ -220,7 +234,7 @@ func (tr *tracer) trace(hostCwd, guestCwd string, sigs chan os.Signal) (int, err
 		return 0, err
 	}
 	tr.root = pid
-	go forwardSignals(sigs, pid)
+	sigforward.Target(pid)
 	err = tr.loop(first)
 	tr.wg.Wait()
 	tr.stats.report()
@@ -236,17 +250,6 @@ func (tr *tracer) trace(hostCwd, guestCwd string, sigs chan os.Signal) (int, err
 	tr.lock(first)
 	defer tr.unlock()
 	return tr.status, err
-}
-
-// forwardSignals passes termination requests aimed at groot to the guest; terminal
-// signals already reach it through the process group.
-func forwardSignals(sigs <-chan os.Signal, pid int) {
-	for s := range sigs {
-		switch s {
-		case unix.SIGTERM, unix.SIGHUP:
-			_ = unix.Kill(pid, s.(syscall.Signal))
-		}
-	}
 }
 
 const ptraceOptions = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK |

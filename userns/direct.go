@@ -80,6 +80,7 @@ func runDirect(cfg *config.Config, uid, gid int) (int, int, error) {
 // waitStatus waits for pid and gives its exit status as a shell does (128+N for a
 // signal).
 func waitStatus(pid int) int {
+	awaitExit(pid)
 	for {
 		var ws unix.WaitStatus
 		_, err := unix.Wait4(pid, &ws, 0, nil)
@@ -94,4 +95,35 @@ func waitStatus(pid int) int {
 			return ws.ExitStatus()
 		}
 	}
+}
+
+// awaitExit returns once pid has exited (or at once when it cannot tell), parked in Go's
+// poller on a pidfd rather than in a blocking wait4. While a goroutine sits in a blocking
+// system call the runtime's sysmon thread polls, every 20 us for its first 50 rounds and
+// then backing off to 10 ms, since a P in a system call is not retaken within 10 ms when
+// there is no other work (runtime/proc.go, sysmon and retake): about 60 wake-ups in a
+// 20 ms run, each one taking a CPU from the guest. With every goroutine parked and every
+// P idle, sysmon sleeps. Measured on `find /usr | wc -l` (2 CPUs): 194 context switches
+// and 15 migrations against bwrap's 84 and 1 before this.
+func awaitExit(pid int) {
+	// pidfd_open: Linux 5.3; PIDFD_NONBLOCK: 5.10. Without them the wait4 blocks instead.
+	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
+	if err != nil {
+		return
+	}
+	// os.NewFile registers a non-blocking descriptor with the poller; a pidfd is
+	// readable once the process has exited (pidfd_open(2)).
+	f := os.NewFile(uintptr(fd), "pidfd")
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
+	polled := false
+	_ = rc.Read(func(uintptr) bool {
+		// First call: not known to be readable, so wait; second: the poller said it is.
+		done := polled
+		polled = true
+		return done
+	})
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"runtime/pprof"
 
 	"github.com/groot-sandbox/groot/config"
@@ -14,13 +13,6 @@ import (
 	"github.com/groot-sandbox/groot/userns"
 	"golang.org/x/sys/unix"
 )
-
-func init() {
-	// main runs on the main thread, which nothing else may use: the ptrace engine's
-	// threads must not be the thread orphaned guest processes are reparented to
-	// (tracer.Run).
-	runtime.LockOSThread()
-}
 
 func main() {
 	if tracer.IsShim() {
