@@ -13,6 +13,8 @@ package sigforward
 import (
 	"sync/atomic"
 
+	"github.com/groot-sandbox/groot/internal/sigaction"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -40,7 +42,7 @@ func handlerPCs() (forward, swallow, restorer uintptr)
 // kept and sent when it does.
 func Forward(sigs ...unix.Signal) error {
 	fwd, _, _ := handlerPCs()
-	return install(fwd, _SA_SIGINFO, sigs)
+	return install(fwd, sigaction.SA_SIGINFO, sigs)
 }
 
 // Swallow makes groot survive sigs (its default would stop or end it) without keeping
