@@ -237,6 +237,7 @@ func (tr *tracer) trace(hostCwd, guestCwd string) (int, error) {
 	sigforward.Target(pid)
 	err = tr.loop(first)
 	tr.wg.Wait()
+	sigforward.Target(0) // the guest is gone: its pid may be another process's soon
 	tr.stats.report()
 	for k, l := range tr.loans {
 		// Tasks that went without being reaped (groot is ending): give the modes back.

@@ -120,11 +120,12 @@ func awaitExit(pid int) {
 	if err != nil {
 		return
 	}
-	polled := false
-	_ = rc.Read(func(uintptr) bool {
-		// First call: not known to be readable, so wait; second: the poller said it is.
-		done := polled
-		polled = true
-		return done
+	_ = rc.Read(func(fd uintptr) bool {
+		// Look each time: readiness that came before this call (the guest exited
+		// already) is reset by the poller before the first (internal/poll's
+		// prepareRead), and no second edge would come.
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(fds, 0)
+		return err != nil || n > 0
 	})
 }

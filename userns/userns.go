@@ -165,6 +165,7 @@ func Run(cfg *config.Config) (int, error) {
 	}
 	sigforward.Target(pid)
 	status := wait()
+	sigforward.Target(0) // reaped: its pid may be another process's soon
 	reapOrphans(cfg.KillOnExit)
 	return status, nil
 }

@@ -4,13 +4,20 @@
 // (SA_SIGINFO): DI = sig, SI = info; it returns to sa_restorer (sigreturn). Every register
 // is restored from the signal frame on return, so none needs saving here.
 
-// forwardHandler: kill(target, sig) when a process sent sig (info->si_code <= 0: SI_USER,
-// SI_QUEUE, SI_TKILL...); before Target, set bit sig of pending, then look at target
-// again in case Target ran meanwhile.
+// forwardHandler: kill(target, sig), unless the kernel made sig (info->si_code > 0, as
+// SI_KERNEL for the terminal's) and bit sig of kernelSkip is set; before Target, set bit
+// sig of pending, then look at target again in case Target ran meanwhile.
 TEXT ·forwardHandler(SB), NOSPLIT|NOFRAME, $0
 	MOVL	8(SI), AX          // si_code: after si_signo and si_errno
 	CMPL	AX, $0
-	JGT	done               // made by the kernel (SI_KERNEL for the terminal's signals)
+	JLE	forward            // sent by a process: SI_USER, SI_QUEUE, SI_TKILL...
+	MOVL	DI, CX
+	MOVL	·kernelSkip(SB), AX
+	SHRL	CX, AX
+	TESTL	$1, AX
+	JNZ	done
+
+forward:
 	MOVL	·target(SB), AX
 	TESTL	AX, AX
 	JNZ	send

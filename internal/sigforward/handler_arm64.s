@@ -4,13 +4,18 @@
 // (SA_SIGINFO): R0 = sig, R1 = info, LR = sa_restorer (sigreturn). Every register is
 // restored from the signal frame on return, so none needs saving here.
 
-// forwardHandler: kill(target, sig) when a process sent sig (info->si_code <= 0: SI_USER,
-// SI_QUEUE, SI_TKILL...); before Target, set bit sig of pending, then look at target
-// again in case Target ran meanwhile.
+// forwardHandler: kill(target, sig), unless the kernel made sig (info->si_code > 0, as
+// SI_KERNEL for the terminal's) and bit sig of kernelSkip is set; before Target, set bit
+// sig of pending, then look at target again in case Target ran meanwhile.
 TEXT ·forwardHandler(SB), NOSPLIT|NOFRAME, $0
 	MOVW	8(R1), R2          // si_code: after si_signo and si_errno
 	CMPW	$0, R2
-	BGT	done               // made by the kernel (SI_KERNEL for the terminal's signals)
+	BLE	forward            // sent by a process: SI_USER, SI_QUEUE, SI_TKILL...
+	MOVWU	·kernelSkip(SB), R3
+	LSRW	R0, R3, R3
+	TBNZ	$0, R3, done
+
+forward:
 	MOVWU	·target(SB), R2
 	CBNZW	R2, send
 	MOVW	$1, R3

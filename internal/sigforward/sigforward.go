@@ -26,6 +26,14 @@ var (
 	pending uint32
 )
 
+// kernelSkip has bit N set for the signals that are not passed on when the kernel made
+// them: SIGINT and SIGQUIT, which the terminal sends to its whole foreground process
+// group (the guest included: it shares groot's). A hangup's SIGHUP is passed on: the
+// kernel sends it to the session leader only (drivers/tty/tty_jobctrl.c,
+// tty_signal_session_leader), which groot is under `ssh -t host groot ...`. Set once,
+// before any handler is installed.
+var kernelSkip uint32 = 1<<unix.SIGINT | 1<<unix.SIGQUIT
+
 // Implemented in assembly; entered by the kernel, never called from Go.
 func forwardHandler()
 func swallowHandler()
@@ -35,11 +43,9 @@ func sigreturn()
 // value would be the ABIInternal wrapper, which expects a goroutine).
 func handlerPCs() (forward, swallow, restorer uintptr)
 
-// Forward makes each of sigs, when a process sends it to groot (kill(2), si_code <= 0),
-// go on to the target with kill(2). A signal made by the kernel, such as the terminal's
-// SIGINT on ^C (si_code SI_KERNEL), is not passed on: it went to the whole foreground
-// process group, the guest included. Until Target names the guest, caught signals are
-// kept and sent when it does.
+// Forward makes each of sigs go on to the target with kill(2) when groot gets it, except
+// the terminal's SIGINT and SIGQUIT (kernelSkip), which reached the guest already. Until
+// Target names the guest, caught signals are kept and sent when it does.
 func Forward(sigs ...unix.Signal) error {
 	fwd, _, _ := handlerPCs()
 	return install(fwd, sigaction.SA_SIGINFO, sigs)
@@ -55,8 +61,13 @@ func Swallow(sigs ...unix.Signal) error {
 
 // Target names the process to forward to, and sends it what was caught before. A
 // handler running at this very moment may send its signal twice, never not at all.
+// Target(0) is for after the guest was reaped: signals are kept again rather than sent
+// to a pid that may name another process by then.
 func Target(pid int) {
 	atomic.StoreInt32(&target, int32(pid))
+	if pid == 0 {
+		return // kill(0, sig) would signal groot's process group
+	}
 	p := atomic.SwapUint32(&pending, 0)
 	for sig := 1; sig < 32; sig++ {
 		if p&(1<<sig) != 0 {

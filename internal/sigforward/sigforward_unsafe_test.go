@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/groot-sandbox/groot/internal/sigaction"
 	"golang.org/x/sys/unix"
 )
 
@@ -35,9 +36,14 @@ func diedOf(t *testing.T, cmd *exec.Cmd) syscall.Signal {
 
 // One test, in order: the handlers and the target are process-wide.
 func TestForward(t *testing.T) {
+	for _, sig := range []unix.Signal{unix.SIGHUP, unix.SIGINT} {
+		if act, err := sigaction.Get(sig); err == nil && act.Handler == sigaction.SIG_IGN {
+			t.Skipf("%v is ignored (nohup?): Forward leaves it so", sig)
+		}
+	}
 	atomic.StoreInt32(&target, 0) // as at start (go test -count=N runs this again)
 	atomic.StoreUint32(&pending, 0)
-	if err := Forward(unix.SIGHUP, unix.SIGTERM); err != nil {
+	if err := Forward(unix.SIGHUP, unix.SIGTERM, unix.SIGINT); err != nil {
 		t.Fatal(err)
 	}
 	if err := Swallow(unix.SIGTSTP); err != nil {
@@ -70,27 +76,61 @@ func TestForward(t *testing.T) {
 		t.Errorf("SIGTERM sent to this process: the target died of %v, want SIGTERM", sig)
 	}
 
-	// A signal the kernel made (si_code SI_KERNEL, as the terminal's) is not passed on.
-	// rt_tgsigqueueinfo may set any si_code for a signal a thread sends itself
-	// (kernel/signal.c, do_rt_tgsigqueueinfo).
+	// The terminal's SIGINT (si_code SI_KERNEL) is not passed on; a hangup's SIGHUP,
+	// which the kernel sends to the session leader only, is.
 	third := sleeper(t)
 	Target(third.Process.Pid)
-	info := unix.Siginfo{Signo: int32(unix.SIGTERM), Code: 0x80} // SI_KERNEL
-	runtime.LockOSThread()
-	_, _, errno := unix.RawSyscall6(unix.SYS_RT_TGSIGQUEUEINFO, uintptr(unix.Getpid()), uintptr(unix.Gettid()), uintptr(unix.SIGTERM), uintptr(unsafe.Pointer(&info)), 0, 0)
-	runtime.UnlockOSThread()
-	if errno != 0 {
-		t.Fatalf("rt_tgsigqueueinfo: %v", errno)
-	}
+	kernelMade(t, unix.SIGINT)
 	// Swallowed: this process does not stop (the test would hang).
 	if err := unix.Kill(unix.Getpid(), unix.SIGTSTP); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond)
-	if err := third.Process.Signal(syscall.Signal(0)); err != nil {
-		t.Errorf("a kernel-made SIGTERM was passed on: the target is gone (%v)", err)
+	if exited(t, third.Process.Pid) {
+		t.Errorf("a kernel-made SIGINT was passed on: the target ended")
+	}
+	kernelMade(t, unix.SIGHUP)
+	if sig := diedOf(t, third); sig != unix.SIGHUP {
+		t.Errorf("a kernel-made SIGHUP: the target died of %v, want SIGHUP", sig)
 	}
 	if atomic.LoadUint32(&pending) != 0 {
 		t.Errorf("pending = %#x after Target, want 0", pending)
 	}
+
+	// After the guest: kept, not sent (kill(0, sig) would hit this process group).
+	Target(0)
+	if err := unix.Kill(unix.Getpid(), unix.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); atomic.LoadUint32(&pending)&(1<<unix.SIGHUP) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("SIGHUP caught after Target(0) was not kept")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// kernelMade sends this thread sig as the kernel would (si_code SI_KERNEL):
+// rt_tgsigqueueinfo may set any si_code for a signal a thread sends itself
+// (kernel/signal.c, do_rt_tgsigqueueinfo).
+func kernelMade(t *testing.T, sig unix.Signal) {
+	t.Helper()
+	info := unix.Siginfo{Signo: int32(sig), Code: 0x80} // SI_KERNEL
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	_, _, errno := unix.RawSyscall6(unix.SYS_RT_TGSIGQUEUEINFO, uintptr(unix.Getpid()), uintptr(unix.Gettid()), uintptr(sig), uintptr(unsafe.Pointer(&info)), 0, 0)
+	if errno != 0 {
+		t.Fatalf("rt_tgsigqueueinfo: %v", errno)
+	}
+}
+
+// exited reports whether pid has ended (a zombie counts: kill(pid, 0) would still
+// succeed), without reaping it.
+func exited(t *testing.T, pid int) bool {
+	t.Helper()
+	var info unix.Siginfo
+	if err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil); err != nil {
+		t.Fatalf("waitid(%d): %v", pid, err)
+	}
+	return info.Signo != 0
 }

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestSignalsReachGuest sends SIGTERM, SIGHUP, SIGINT and SIGQUIT to groot (as kill(1)
@@ -19,7 +21,13 @@ func TestSignalsReachGuest(t *testing.T) {
 	if isProot {
 		t.Skip("PRoot passes no signal on (Debian's 5.1: the guest runs on, never sees it)")
 	}
-	ms := append(modes(), mode{Name: "userns-unshare-pid", Args: []string{"--mode", "userns", "--unshare-pid"}})
+	ms := modes()
+	for _, m := range ms {
+		if m.Name == "userns" {
+			ms = append(ms, mode{Name: "userns-unshare-pid", Args: []string{"--mode", "userns", "--unshare-pid"}})
+			break
+		}
+	}
 	for _, c := range []struct {
 		sig  syscall.Signal
 		name string
@@ -29,7 +37,7 @@ func TestSignalsReachGuest(t *testing.T) {
 		var want string
 		var wantCode int
 		if os.Getuid() == 0 {
-			want, wantCode = signalled(t, sig, false, "chroot", rootfs, "/usr/local/bin/asuser", fmt.Sprint(uid), fmt.Sprint(gid), "sh", "-c", script)
+			want, wantCode = signalled(t, sig, false, nil, "chroot", rootfs, "/usr/local/bin/asuser", fmt.Sprint(uid), fmt.Sprint(gid), "sh", "-c", script)
 		} else {
 			t.Skip("the native comparison needs root (chroot); CI runs as root")
 		}
@@ -39,7 +47,7 @@ func TestSignalsReachGuest(t *testing.T) {
 		for _, m := range ms {
 			t.Run(name+"/"+m.Name, func(t *testing.T) {
 				args := append(append(append([]string{}, m.Args...), "-r", rootfs), "sh", "-c", script)
-				got, code := signalled(t, sig, true, append([]string{grootBin}, args...)...)
+				got, code := signalled(t, sig, true, m.Env, append([]string{grootBin}, args...)...)
 				if got != want || code != wantCode {
 					t.Errorf("groot got %v: output %q, status %d; natively %q, status %d", sig, got, code, want, wantCode)
 				}
@@ -48,13 +56,13 @@ func TestSignalsReachGuest(t *testing.T) {
 	}
 }
 
-// signalled starts argv (as the test user when asUser and this process is root), waits
+// signalled starts argv with env (as the test user when asUser and this process is root), waits
 // for its first line of output, sends it sig, and returns all it wrote and its exit
 // status (killed after 10 s).
-func signalled(t *testing.T, sig syscall.Signal, asUser bool, argv ...string) (string, int) {
+func signalled(t *testing.T, sig syscall.Signal, asUser bool, env []string, argv ...string) (string, int) {
 	t.Helper()
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = []string{"PATH=/usr/bin:/bin"}
+	cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, env...)
 	// A process group of its own: what is left of it is killed at the end.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if asUser && os.Getuid() == 0 {
@@ -80,4 +88,73 @@ func signalled(t *testing.T, sig syscall.Signal, asUser bool, argv ...string) (s
 	_, _ = r.WriteTo(&rest)
 	cmd.Wait()
 	return first + rest.String(), cmd.ProcessState.ExitCode()
+}
+
+// TestHangupReachesGuest: when groot leads the session of a terminal that hangs up
+// (`ssh -t host groot ...`), the kernel sends SIGHUP to groot alone, the session leader
+// (drivers/tty/tty_jobctrl.c, tty_signal_session_leader); groot must pass it on, though
+// the kernel made it. The guest's trap leaves a mark and groot exits with its status.
+func TestHangupReachesGuest(t *testing.T) {
+	if isProot {
+		t.Skip("PRoot passes no signal on")
+	}
+	for _, m := range modes() {
+		t.Run(m.Name, func(t *testing.T) {
+			ptmx, pts := openPty(t)
+			defer pts.Close()
+			mark := "/tmp/hangup-" + m.Name
+			os.Remove(rootfs + mark)
+			defer os.Remove(rootfs + mark)
+			script := fmt.Sprintf(`trap 'echo got HUP > %s; exit 3' HUP; echo ready; while :; do sleep 0.05; done`, mark)
+			cmd := exec.Command(grootBin, append(append(append([]string{}, m.Args...), "-r", rootfs), "sh", "-c", script)...)
+			cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, m.Env...)
+			cmd.Stdin, cmd.Stdout, cmd.Stderr = pts, pts, pts
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+			if os.Getuid() == 0 {
+				cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+			}
+			if err := cmd.Start(); err != nil {
+				ptmx.Close()
+				t.Fatal(err)
+			}
+			timer := time.AfterFunc(10*time.Second, func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+			defer timer.Stop()
+			defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			line, err := bufio.NewReader(ptmx).ReadString('\n')
+			if err != nil || !strings.Contains(line, "ready") {
+				ptmx.Close()
+				t.Fatalf("no ready line from the guest: %q %v", line, err)
+			}
+			ptmx.Close() // the terminal hangs up (drivers/tty/pty.c, pty_close)
+			cmd.Wait()
+			got, _ := os.ReadFile(rootfs + mark)
+			if string(got) != "got HUP\n" || cmd.ProcessState.ExitCode() != 3 {
+				t.Errorf("after a hangup: mark %q, groot %v; want the guest's trap to run and status 3", got, cmd.ProcessState)
+			}
+		})
+	}
+}
+
+// openPty opens a new pseudo-terminal pair, its slave owned by the test user.
+func openPty(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	needs(t, fmt.Sprintf("a pseudo-terminal (%v)", err), err == nil)
+	n, err := unix.IoctlGetInt(int(ptmx.Fd()), unix.TIOCGPTN)
+	if err == nil {
+		err = unix.IoctlSetPointerInt(int(ptmx.Fd()), unix.TIOCSPTLCK, 0)
+	}
+	if err != nil {
+		ptmx.Close()
+		t.Fatalf("pseudo-terminal: %v", err)
+	}
+	pts, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		ptmx.Close()
+		t.Fatal(err)
+	}
+	if os.Getuid() == 0 {
+		os.Chown(pts.Name(), uid, gid)
+	}
+	return ptmx, pts
 }
