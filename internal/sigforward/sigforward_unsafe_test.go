@@ -54,12 +54,7 @@ func TestForward(t *testing.T) {
 	if err := unix.Kill(unix.Getpid(), unix.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(5 * time.Second); atomic.LoadUint32(&pending)&(1<<unix.SIGHUP) == 0; {
-		if time.Now().After(deadline) {
-			t.Fatal("SIGHUP caught before Target was not kept")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitKept(t, unix.SIGHUP, "before Target")
 	first := sleeper(t)
 	Target(first.Process.Pid)
 	if sig := diedOf(t, first); sig != unix.SIGHUP {
@@ -102,12 +97,7 @@ func TestForward(t *testing.T) {
 	if err := unix.Kill(unix.Getpid(), unix.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(5 * time.Second); atomic.LoadUint32(&pending)&(1<<unix.SIGHUP) == 0; {
-		if time.Now().After(deadline) {
-			t.Fatal("SIGHUP caught after Target(0) was not kept")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitKept(t, unix.SIGHUP, "after Target(0)")
 }
 
 // kernelMade sends this thread sig as the kernel would (si_code SI_KERNEL):
@@ -133,4 +123,16 @@ func exited(t *testing.T, pid int) bool {
 		t.Fatalf("waitid(%d): %v", pid, err)
 	}
 	return info.Signo != 0
+}
+
+// waitKept waits until sig is among the pending signals (a signal sent to oneself is
+// handled soon, not necessarily before kill returns).
+func waitKept(t *testing.T, sig unix.Signal, when string) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); atomic.LoadUint32(&pending)&(1<<sig) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%v caught %s was not kept", sig, when)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
