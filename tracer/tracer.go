@@ -165,8 +165,9 @@ func Run(cfg *config.Config) (int, error) {
 	}
 
 	// Terminal signals reach the guest directly (it shares groot's process group); groot
-	// must survive them to report the guest's status. Those a process sends to groot are
-	// passed on to the guest, as in the namespace engine; job-control stops are
+	// must survive them to report the guest's status. Those a process sends to groot, and
+	// a hangup's SIGHUP, are passed on to the guest, as in the namespace engine (see
+	// internal/sigforward); job-control stops are
 	// swallowed. Handlers, unlike SIG_IGN, are reset by execve, so the guest starts with
 	// default dispositions.
 	if err := sigforward.Forward(unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP); err != nil {

@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 
 	"github.com/groot-sandbox/groot/internal/sigaction"
-
 	"golang.org/x/sys/unix"
 )
 
@@ -30,8 +29,8 @@ var (
 // them: SIGINT and SIGQUIT, which the terminal sends to its whole foreground process
 // group (the guest included: it shares groot's). A hangup's SIGHUP is passed on: the
 // kernel sends it to the session leader only (drivers/tty/tty_jobctrl.c,
-// tty_signal_session_leader), which groot is under `ssh -t host groot ...`. Set once,
-// before any handler is installed.
+// tty_signal_session_leader), which groot is under `ssh -t host groot ...`. Never
+// changed: a variable only so that the handlers can read it by its symbol.
 var kernelSkip uint32 = 1<<unix.SIGINT | 1<<unix.SIGQUIT
 
 // Implemented in assembly; entered by the kernel, never called from Go.
