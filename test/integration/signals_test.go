@@ -158,3 +158,86 @@ func openPty(t *testing.T) (master, slave *os.File) {
 	}
 	return ptmx, pts
 }
+
+// TestTerminalInterruptOnce: a terminal's ^C (and ^\) is sent by the kernel to the whole
+// foreground process group (drivers/tty/n_tty.c, isig -> kill_pgrp), the guest included,
+// since it shares groot's; a sandbox that passed its own copy on as well would make the
+// guest take it twice (a shell's trap running twice, an editor seeing two ^Cs). sigcount
+// lists every SIGINT it takes and whether the kernel ("kernel") or kill(2) ("user") made
+// it; the list must be native's. groot's own handler and, under --unshare-pid, groot-init
+// both skip a kernel-made SIGINT.
+func TestTerminalInterruptOnce(t *testing.T) {
+	if isProot {
+		t.Skip("groot's signal forwarding")
+	}
+	if os.Getuid() != 0 {
+		t.Skip("the native comparison needs root (chroot); CI runs as root")
+	}
+	const prog = "/usr/local/bin/sigcount"
+	needs(t, "sigcount in the fixture", exists(rootfs+prog))
+	want := interrupted(t, false, nil, "chroot", rootfs, "/usr/local/bin/asuser", fmt.Sprint(uid), fmt.Sprint(gid), prog)
+	if want != "kernel\n" {
+		t.Fatalf("natively a terminal's ^C gave %q, want one kernel-made SIGINT", want)
+	}
+	ms := modes()
+	for _, m := range ms {
+		if m.Name == "userns" {
+			ms = append(ms, mode{Name: "userns-unshare-pid", Args: []string{"--mode", "userns", "--unshare-pid"}})
+			break
+		}
+	}
+	for _, m := range ms {
+		t.Run(m.Name, func(t *testing.T) {
+			args := append(append(append([]string{grootBin}, m.Args...), "-r", rootfs), prog)
+			if got := interrupted(t, true, m.Env, args...); got != want {
+				t.Errorf("a terminal's ^C under groot: the guest took %q; natively %q", got, want)
+			}
+		})
+	}
+}
+
+// interrupted runs argv as the session leader of a new pseudo-terminal (as the test user
+// when asUser and this process is root), types ^C once it is ready, and returns the
+// sigcount lines it wrote ("kernel" or "user" per SIGINT taken).
+func interrupted(t *testing.T, asUser bool, env []string, argv ...string) string {
+	t.Helper()
+	ptmx, pts := openPty(t)
+	defer ptmx.Close()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, env...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = pts, pts, pts
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if asUser {
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	}
+	err := cmd.Start()
+	pts.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(20*time.Second, func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+	defer timer.Stop()
+	defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	r := bufio.NewReader(ptmx)
+	line, err := r.ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "ready" {
+		t.Fatalf("no ready line: %q %v", line, err)
+	}
+	if _, err := ptmx.Write([]byte{0x03}); err != nil { // VINTR's default
+		t.Fatal(err)
+	}
+	var got strings.Builder
+	for {
+		line, err := r.ReadString('\n')
+		// The terminal echoes ^C before the next line and turns \n into \r\n
+		// (ECHOCTL, ONLCR).
+		if l := strings.TrimPrefix(strings.TrimSpace(line), "^C"); l == "kernel" || l == "user" {
+			got.WriteString(l + "\n")
+		}
+		if err != nil { // EIO once the last holder of the slave is gone
+			break
+		}
+	}
+	cmd.Wait()
+	return got.String()
+}

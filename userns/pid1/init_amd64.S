@@ -10,8 +10,10 @@
 #   4. forks; the child clears its ambient capabilities, unblocks the signals and execs
 #      PATH with ARGV0 ARGS... (on failure it exits 127),
 #   5. waits for the signals: SIGCHLD reaps every zombie (orphans included); the others are
-#      passed on to the guest. When the guest ends, init exits with its status, or 128+N
-#      for a death by signal N, and the kernel kills whatever is left in the namespace.
+#      passed on to the guest, but for a terminal's SIGINT and SIGQUIT, which the guest got
+#      already (the same rule as groot's own, internal/sigforward's kernelSkip). When the
+#      guest ends, init exits with its status, or 128+N for a death by signal N, and the
+#      kernel kills whatever is left in the namespace.
 	.intel_syntax noprefix
 	.globl _start
 	.text
@@ -54,10 +56,12 @@ _start:
 	js die
 	jz child
 	mov r14, rax                    # r14 = the guest's pid
+	sub rsp, 128                    # r15 -> a siginfo_t
+	mov r15, rsp
 wait_signal:
-	mov rax, 128                    # rt_sigtimedwait(&set, NULL, NULL, 8)
+	mov rax, 128                    # rt_sigtimedwait(&set, &info, NULL, 8)
 	lea rdi, [rip + sigset]
-	xor esi, esi
+	mov rsi, r15
 	xor edx, edx
 	mov r10, 8
 	syscall
@@ -65,6 +69,17 @@ wait_signal:
 	je reap
 	test rax, rax
 	jle wait_signal                 # EINTR and friends
+	# A SIGINT or SIGQUIT that the kernel made (si_code > 0, SI_KERNEL) is a terminal's
+	# ^C or ^\, sent to its whole foreground process group, the guest included
+	# (drivers/tty/n_tty.c, isig -> kill_pgrp): passing it on would make two.
+	cmp rax, 2
+	je terminal
+	cmp rax, 3
+	jne forward
+terminal:
+	cmp dword ptr [r15 + 8], 0      # si_code
+	jg wait_signal
+forward:
 	mov rsi, rax                    # kill(guest, sig)
 	mov rax, 62
 	mov rdi, r14

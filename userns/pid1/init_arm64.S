@@ -47,10 +47,12 @@ _start:
 	tbnz	x0, #63, die
 	cbz	x0, child
 	mov	x21, x0			// x21 = the guest's pid
+	sub	sp, sp, #128		// x22 -> a siginfo_t
+	mov	x22, sp
 wait_signal:
-	mov	x8, #137		// rt_sigtimedwait(&set, NULL, NULL, 8)
+	mov	x8, #137		// rt_sigtimedwait(&set, &info, NULL, 8)
 	adr	x0, sigset
-	mov	x1, #0
+	mov	x1, x22
 	mov	x2, #0
 	mov	x3, #8
 	svc	#0
@@ -58,6 +60,15 @@ wait_signal:
 	b.eq	reap
 	cmp	x0, #0
 	b.le	wait_signal		// EINTR and friends
+	cmp	x0, #2			// a terminal's SIGINT or SIGQUIT (si_code > 0):
+	b.eq	terminal		// the guest has it already (see init_amd64.S)
+	cmp	x0, #3
+	b.ne	forward
+terminal:
+	ldr	w9, [x22, #8]
+	cmp	w9, #0
+	b.gt	wait_signal
+forward:
 	mov	x1, x0			// kill(guest, sig)
 	mov	x8, #129
 	mov	x0, x21
