@@ -162,6 +162,7 @@ func (tr *tracer) pickThread(t *tracee) *tracerThread {
 	}
 	best := least()
 	if best == t.owner && (load[best.idx] == 0 || len(tr.threads) >= tr.maxThreads) {
+		tr.logf(3, "pid %d: stays on tracer thread %d (busy processes per thread: %v)", t.tid, t.owner.idx, load)
 		return nil
 	}
 	in, out := pipeEnds(t.tid)
@@ -281,6 +282,27 @@ func (th *tracerThread) ring() {
 	}
 }
 
+// offMainThread runs f on the calling goroutine locked to its OS thread, or, when that
+// is groot's main thread, which no tracer may be (Run), on a new goroutine locked to
+// another: the calling goroutine keeps the main thread, idle, until f returns, so the new
+// one cannot be scheduled there. f's thread is never unlocked: it ends with the goroutine
+// (and a doorbell with it: Pdeathsig names the thread that forked it).
+func offMainThread(f func()) {
+	runtime.LockOSThread()
+	if unix.Gettid() != os.Getpid() {
+		f()
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.LockOSThread()
+		f()
+	}()
+	<-done
+	runtime.UnlockOSThread() // the main thread must not end
+}
+
 // startThread starts th's OS thread and, when it is the second, this thread's doorbell
 // too. The caller holds tr.mu; th reads its inbox once the caller lets go of it.
 func (tr *tracer) startThread(th *tracerThread) error {
@@ -293,11 +315,8 @@ func (tr *tracer) startThread(th *tracerThread) error {
 	}
 	ready := make(chan error, 1)
 	tr.wg.Add(1)
-	go func() {
+	go offMainThread(func() {
 		defer tr.wg.Done()
-		// Never unlocked: the thread ends with the goroutine, and its doorbell with it
-		// (Pdeathsig).
-		runtime.LockOSThread()
 		if err := colocate.Pin(th.cpu); err != nil {
 			ready <- fmt.Errorf("pin to cpu %d: %w", th.cpu, err)
 			return
@@ -313,7 +332,7 @@ func (tr *tracer) startThread(th *tracerThread) error {
 		if err := tr.loop(th); err != nil {
 			fmt.Fprintf(os.Stderr, "groot: tracer thread %d: %v\n", th.idx, err)
 		}
-	}()
+	})
 	if err := <-ready; err != nil {
 		return err
 	}

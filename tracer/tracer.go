@@ -48,13 +48,10 @@ import (
 
 // tracer is the state of one run.
 type tracer struct {
-	cfg *config.Config
-	// mainHeld: Run's goroutine holds groot's main thread (runtime.LockOSThread), so no
-	// tracer thread can be started on it.
-	mainHeld bool
-	table    *bindings.Table
-	verbose  int
-	seccomp  bool
+	cfg     *config.Config
+	table   *bindings.Table
+	verbose int
+	seccomp bool
 	// openCookie marks the tracer's own injected openat for the seccomp filter
 	// (filterSpec.cookie); 0 without seccomp.
 	openCookie uint64
@@ -177,33 +174,30 @@ func Run(cfg *config.Config) (int, error) {
 		return 0, err
 	}
 
-	// The tracer runs on a thread of its own, not groot's main thread, which this
-	// goroutine keeps to itself from here on: orphaned guest processes are reparented to
-	// the main thread (kernel/exit.c find_new_reaper: find_alive_thread returns the group
-	// leader), and a tracer thread that were their real parent would also be reported
-	// their stops (threads.go), stops that belong to the thread that traces them. The
-	// goroutine that runs main is still on the main thread here: a goroutine changes
-	// threads only when it is descheduled, which nothing before is likely to have done;
-	// where it was, one tracer thread does all the tracing, as before there were several.
+	// The tracer runs on threads of their own, never groot's main thread: orphaned guest
+	// processes are reparented to the main thread (kernel/exit.c find_new_reaper:
+	// find_alive_thread returns the group leader), and a tracer thread that were their
+	// real parent would also be reported their stops (threads.go), stops that belong to
+	// the thread that traces them. This goroutine keeps the main thread to itself when
+	// it is on it, as it usually is (runtime.main runs main.main there); where it is not
+	// (it was descheduled and moved: seen on the slow emulated arm64 machine), a tracer
+	// thread that finds itself on the main thread keeps it idle instead (offMainThread).
 	runtime.LockOSThread()
-	tr.mainHeld = unix.Gettid() == os.Getpid()
 	type result struct {
 		status int
 		err    error
 	}
 	done := make(chan result, 1)
-	go func() {
+	go offMainThread(func() {
 		status, err := tr.trace(cwd.Host, cwd.Guest)
 		done <- result{status, err}
-	}()
+	})
 	r := <-done
 	return r.status, r.err
 }
 
 // trace starts the guest and traces it until no guest task is left.
 func (tr *tracer) trace(hostCwd, guestCwd string) (int, error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	if os.Getenv("GROOT_COLOCATE") != "0" {
 		// Before the shim is forked from this thread: it inherits the pin.
 		tr.place = colocate.Start()
@@ -222,12 +216,6 @@ func (tr *tracer) trace(hostCwd, guestCwd string) (int, error) {
 	}
 	tr.threads = []*tracerThread{first}
 	tr.maxThreads = tr.maxTracerThreads()
-	if !tr.mainHeld || unix.Gettid() == os.Getpid() {
-		// The main thread is not held by Run's goroutine: another tracer thread could
-		// be started on it. One thread, which then waits for every thread's children,
-		// as before threads.
-		tr.maxThreads = 1
-	}
 	tr.lock(first)
 	pid, err := tr.startShim(hostCwd, guestCwd)
 	tr.unlock()

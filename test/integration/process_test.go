@@ -259,10 +259,21 @@ func TestTracerThreads(t *testing.T) {
 			case m.Name == "ptrace-noseccomp" && n != 0:
 				t.Errorf("%d handovers without seccomp, want none", n)
 			case m.Name == "ptrace" && n < 1:
-				t.Errorf("no handover, want one at least")
+				t.Errorf("no handover, want one at least; groot said:\n%s", threadLines(got.Stderr))
 			}
 		})
 	}
+}
+
+// threadLines picks groot's -v 3 lines about tracer threads, placement and execs.
+func threadLines(stderr string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.Contains(l, "thread") || strings.Contains(l, "cpu") || strings.Contains(l, "execve") {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
 }
 
 // allowedCPUs counts the CPUs this process may use.
