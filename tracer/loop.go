@@ -73,6 +73,7 @@ func (tr *tracer) reaped(pid int, ws unix.WaitStatus) {
 		// not bring it back (its tid may name another task by then).
 		tr.goneUnlinked[pid] = struct{}{}
 	}
+	shimFailed := pid == tr.root && tr.asmShim && t != nil && !t.proc.execed && ws.Exited()
 	if t != nil {
 		tr.drop(t)
 	}
@@ -80,6 +81,9 @@ func (tr *tracer) reaped(pid int, ws unix.WaitStatus) {
 		return
 	}
 	tr.status = guestStatus(ws)
+	if shimFailed {
+		tr.status = tr.shimFailure(ws.ExitStatus())
+	}
 	tr.rootDone = true
 	if tr.cfg.KillOnExit {
 		for tid := range tr.tasks {

@@ -34,7 +34,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 
 	"github.com/groot-sandbox/groot/bindings"
 	"github.com/groot-sandbox/groot/colocate"
@@ -58,11 +57,13 @@ type tracer struct {
 	tasks      map[int]*tracee // by tid
 	root       int             // pid of the first guest process
 	rootDone   bool
-	status     int // the first guest process's exit status
-	links      map[[2]string]string
-	nlinks     int
-	aliases    map[string]string // short AF_UNIX alias host path -> guest path
-	naliases   int
+	// asmShim: the first guest process started as the assembled shim (shim.go).
+	asmShim  bool
+	status   int // the first guest process's exit status
+	links    map[[2]string]string
+	nlinks   int
+	aliases  map[string]string // short AF_UNIX alias host path -> guest path
+	naliases int
 	// uts is what uname reports beyond the kernel's answer (uts.go).
 	uts utsState
 	// boundNames holds the last component of every binding's guest path (glue included).
@@ -246,31 +247,16 @@ const ptraceOptions = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEFORK | uni
 	unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_EXITKILL | unix.PTRACE_O_TRACESECCOMP
 
 func (tr *tracer) startShim(hostCwd, guestCwd string) (int, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return 0, fmt.Errorf("find groot's own binary: %w", err)
-	}
 	argv0 := tr.cfg.Argv0
 	if argv0 == "" {
 		argv0 = tr.cfg.Command[0]
 	}
 	args := append([]string{"groot-shim", tr.cfg.Command[0], argv0}, tr.cfg.Command[1:]...)
-	env := append(append([]string{}, tr.cfg.Env...), shimEnv+"=1")
-	if tr.seccomp {
-		spec := filterSpec{uname: tr.cfg.Kernel != nil || tr.cfg.Hostname != "" || tr.fake != nil, fake: tr.fake != nil,
-			affinity: tr.place != nil, cookie: tr.openCookie}
-		env = append(env, filterEnv+"="+spec.String())
-	}
-	// syscall.ForkExec, not os.StartProcess: the latter first checks, once per process,
-	// that pidfds work by forking a child of its own (Go 1.23+, os/pidfd_linux.go).
-	pid, err := syscall.ForkExec(self, args, &syscall.ProcAttr{
-		Dir:   hostCwd,
-		Env:   env,
-		Files: []uintptr{0, 1, 2},
-		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
-	})
+	spec := filterSpec{uname: tr.cfg.Kernel != nil || tr.cfg.Hostname != "" || tr.fake != nil, fake: tr.fake != nil,
+		affinity: tr.place != nil, cookie: tr.openCookie}
+	pid, err := tr.forkShim(args, hostCwd, spec)
 	if err != nil {
-		return 0, fmt.Errorf("start the guest: %w", err)
+		return 0, err
 	}
 	var ws unix.WaitStatus
 	if _, err := unix.Wait4(pid, &ws, unix.WUNTRACED, nil); err != nil {
@@ -282,6 +268,12 @@ func (tr *tracer) startShim(hostCwd, guestCwd string) (int, error) {
 	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SEIZE, uintptr(pid), 0, ptraceOptions, 0, 0); e != 0 {
 		_ = unix.Kill(pid, unix.SIGKILL)
 		return 0, fmt.Errorf("ptrace(PTRACE_SEIZE, %d): %w", pid, e)
+	}
+	if tr.asmShim && tr.seccomp {
+		if err := giveShimFilter(pid, buildFilter(tracedSyscalls(spec), !spec.fake, spec.cookie)); err != nil {
+			_ = unix.Kill(pid, unix.SIGKILL)
+			return 0, err
+		}
 	}
 	t := tr.newTracee(pid, &process{tgid: pid}, &fsState{cwd: guestCwd})
 	t.place = tr.place.Add(pid, nil)

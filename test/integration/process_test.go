@@ -307,3 +307,53 @@ func countCPUs(list string) int {
 	}
 	return n
 }
+
+// TestCommandExecErrors: when the guest command itself cannot be executed, groot says why
+// in one line naming it, with the error native execve gives for it, and exits as a shell
+// would (126, or 127 when it is missing); a file the kernel cannot execute (ENOEXEC) is
+// run by /bin/sh, as execvp(3) does. In the ptrace engine this is the assembled shim's
+// work (tracer/shim), and the re-executed groot's where the shim cannot run
+// (_GROOT_GO_SHIM=1 takes that path).
+func TestCommandExecErrors(t *testing.T) {
+	if isProot {
+		t.Skip("groot's messages")
+	}
+	setup := `printf 'echo junk ran "$0" "$@"\n' > /tmp/junk; chmod +x /tmp/junk; printf '#!/nowhere/sh\n' > /tmp/badinterp; chmod +x /tmp/badinterp; printf '#!/bin/sh\n' > /tmp/noexec; chmod -x /tmp/noexec`
+	if r := native(t, nil, "sh", "-c", setup); r.Code != 0 {
+		t.Fatalf("setting up: %v", r)
+	}
+	ms := modes()
+	for _, m := range ms {
+		if m.Name == "ptrace" {
+			ms = append(ms, mode{Name: "ptrace-go-shim", Args: m.Args, Env: []string{"_GROOT_GO_SHIM=1"}})
+			break
+		}
+	}
+	for _, path := range []string{"/etc/passwd", "/tmp", "/tmp/noexec", "/tmp/badinterp", "/etc/passwd/x"} {
+		// Native execve's error for the same path, in the same rootfs.
+		r := native(t, nil, "execerr", path)
+		errText, ok := strings.CutPrefix(strings.TrimSpace(r.Stdout), "execve "+path+": ")
+		if !ok || r.Code != 1 {
+			t.Fatalf("execerr %s natively: %v", path, r)
+		}
+		wantCode := 126
+		if errText == "No such file or directory" || errText == "Not a directory" {
+			wantCode = 127
+		}
+		wantErr := "groot: " + path + ": " + errText + "\n"
+		for _, m := range ms {
+			t.Run(strings.ReplaceAll(path, "/", "_")+"/"+m.Name, func(t *testing.T) {
+				got := groot(t, m, nil, path, "arg")
+				if got.Code != wantCode || got.Stderr != wantErr || got.Stdout != "" {
+					t.Errorf("got %v\nwant exit %d and stderr %q", got, wantCode, wantErr)
+				}
+			})
+		}
+	}
+	want := native(t, nil, "sh", "/tmp/junk", "a", "b")
+	for _, m := range ms {
+		t.Run("ENOEXEC/"+m.Name, func(t *testing.T) {
+			same(t, groot(t, m, nil, "/tmp/junk", "a", "b"), want)
+		})
+	}
+}
