@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/groot-sandbox/groot/bindings"
+	"golang.org/x/sys/unix"
 )
 
 // Mode selects the sandbox engine.
@@ -53,21 +54,42 @@ type Config struct {
 
 	// Scratch is a private host directory for the run (glue directories, socket aliases,
 	// exec name links), made on first use by MakeScratch: a namespace-engine run of a
-	// plain rootfs needs none, and making and removing an empty directory costs about
-	// 0.2 ms of its start-up (ext4 here). The command line removes it at exit.
+	// plain rootfs needs none. The command line removes it at exit.
 	Scratch string
 }
 
-// MakeScratch returns Scratch, creating it (mode 0700, a fresh name) the first time.
+// MakeScratch returns Scratch, creating it (mode 0700, a fresh name) the first time, in
+// ScratchParent.
 func (c *Config) MakeScratch() (string, error) {
 	if c.Scratch == "" {
-		dir, err := os.MkdirTemp("", "groot-")
+		dir, err := os.MkdirTemp(ScratchParent(), "groot-")
 		if err != nil {
-			return "", fmt.Errorf("scratch directory: %w", err)
+			// A RAM-backed directory that looked writable but is not: the usual place.
+			if dir, err = os.MkdirTemp("", "groot-"); err != nil {
+				return "", fmt.Errorf("scratch directory: %w", err)
+			}
 		}
 		c.Scratch = dir
 	}
 	return c.Scratch, nil
+}
+
+// ScratchParent is where MakeScratch makes the scratch directory: $TMPDIR when it is
+// set, else a directory in memory where there is one — $XDG_RUNTIME_DIR (the user's own,
+// a tmpfs under systemd), then /dev/shm — else /tmp. A short run makes and removes a few
+// directories and links there, which on a disk cost more than the run's own work: about
+// 0.2 ms per mkdir or rmdir on ext4 mounted with discard (a cloud VM's usual root; 2.3 ms
+// of a 9 ms `groot --mode ptrace true` in /tmp, measured against /dev/shm, 100 rounds).
+func ScratchParent() string {
+	if os.Getenv("TMPDIR") != "" {
+		return os.TempDir()
+	}
+	for _, dir := range []string{os.Getenv("XDG_RUNTIME_DIR"), "/dev/shm"} {
+		if dir != "" && unix.Access(dir, unix.W_OK|unix.X_OK) == nil {
+			return dir
+		}
+	}
+	return os.TempDir()
 }
 
 // Utsname is what -k STRING makes uname(2) report. STRING is a release, or PRoot's

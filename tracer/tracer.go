@@ -58,12 +58,13 @@ type tracer struct {
 	root       int             // pid of the first guest process
 	rootDone   bool
 	// asmShim: the first guest process started as the assembled shim (shim.go).
-	asmShim  bool
-	status   int // the first guest process's exit status
-	links    map[[2]string]string
-	nlinks   int
-	aliases  map[string]string // short AF_UNIX alias host path -> guest path
-	naliases int
+	asmShim   bool
+	status    int                  // the first guest process's exit status
+	links     map[[2]string]string // commLink's symlinks by target and name
+	linkNames map[string]bool      // the names in scratch/exe itself
+	nlinks    int
+	aliases   map[string]string // short AF_UNIX alias host path -> guest path
+	naliases  int
 	// uts is what uname reports beyond the kernel's answer (uts.go).
 	uts utsState
 	// boundNames holds the last component of every binding's guest path (glue included).
@@ -95,12 +96,13 @@ type tracer struct {
 // (128+N when the first guest process was killed by signal N).
 func Run(cfg *config.Config) (int, error) {
 	tr := &tracer{
-		cfg:     cfg,
-		table:   cfg.Table,
-		verbose: cfg.Verbose,
-		tasks:   make(map[int]*tracee),
-		links:   make(map[[2]string]string),
-		loans:   make(map[ownership.Key]*loan),
+		cfg:       cfg,
+		table:     cfg.Table,
+		verbose:   cfg.Verbose,
+		tasks:     make(map[int]*tracee),
+		links:     make(map[[2]string]string),
+		linkNames: make(map[string]bool),
+		loans:     make(map[ownership.Key]*loan),
 
 		goneUnlinked: make(map[int]struct{}),
 		aliases:      make(map[string]string),

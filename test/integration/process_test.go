@@ -357,3 +357,33 @@ func TestCommandExecErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestScratchRemoved: what groot makes for a run outside the rootfs (its scratch directory
+// with exec name links and glue directories, made in $TMPDIR when it is set) is gone when
+// groot exits, in every mode.
+func TestScratchRemoved(t *testing.T) {
+	if isProot {
+		t.Skip("groot's scratch directory")
+	}
+	for _, m := range modes() {
+		t.Run(m.Name, func(t *testing.T) {
+			tmp, err := os.MkdirTemp(work, "tmpdir-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer os.RemoveAll(tmp)
+			os.Chown(tmp, uid, gid)
+			m.Env = append(append([]string{}, m.Env...), "TMPDIR="+tmp)
+			// A dynamic program (an exec name link) and a binding below a directory the
+			// rootfs lacks (glue).
+			got := groot(t, m, []string{"-b", "/etc/hostname:/glued/in/hostname"}, "sh", "-c", "hello-glibc x; cat /glued/in/hostname >/dev/null && echo bound")
+			if got.Code != 0 || !strings.HasSuffix(got.Stdout, "bound\n") {
+				t.Fatalf("the run failed: %v", got)
+			}
+			left, _ := os.ReadDir(tmp)
+			if len(left) != 0 {
+				t.Errorf("left in $TMPDIR after the run: %v", left)
+			}
+		})
+	}
+}
