@@ -62,34 +62,39 @@ type Config struct {
 // ScratchParent.
 func (c *Config) MakeScratch() (string, error) {
 	if c.Scratch == "" {
-		dir, err := os.MkdirTemp(ScratchParent(), "groot-")
+		parent, chosen := ScratchParent()
+		dir, err := os.MkdirTemp(parent, "groot-")
+		if err != nil && !chosen {
+			// A directory in memory that looked writable but is not: the usual place.
+			dir, err = os.MkdirTemp("/tmp", "groot-")
+		}
 		if err != nil {
-			// A RAM-backed directory that looked writable but is not: the usual place.
-			if dir, err = os.MkdirTemp("", "groot-"); err != nil {
-				return "", fmt.Errorf("scratch directory: %w", err)
-			}
+			return "", fmt.Errorf("scratch directory: %w", err)
 		}
 		c.Scratch = dir
 	}
 	return c.Scratch, nil
 }
 
-// ScratchParent is where MakeScratch makes the scratch directory: $TMPDIR when it is
-// set, else a directory in memory where there is one — $XDG_RUNTIME_DIR (the user's own,
-// a tmpfs under systemd), then /dev/shm — else /tmp. A short run makes and removes a few
+// ScratchParent is where MakeScratch makes the scratch directory: $PROOT_TMP_DIR (PRoot's
+// variable) or $TMPDIR when set (chosen: the user's choice, which must work), else a
+// directory in memory where there is one — $XDG_RUNTIME_DIR (the user's own, a tmpfs
+// under systemd), then /dev/shm — else /tmp. A short run makes and removes a few
 // directories and links there, which on a disk cost more than the run's own work: about
 // 0.2 ms per mkdir or rmdir on ext4 mounted with discard (a cloud VM's usual root; 2.3 ms
 // of a 9 ms `groot --mode ptrace true` in /tmp, measured against /dev/shm, 100 rounds).
-func ScratchParent() string {
-	if os.Getenv("TMPDIR") != "" {
-		return os.TempDir()
+func ScratchParent() (dir string, chosen bool) {
+	for _, v := range []string{"PROOT_TMP_DIR", "TMPDIR"} {
+		if dir := os.Getenv(v); dir != "" {
+			return dir, true
+		}
 	}
 	for _, dir := range []string{os.Getenv("XDG_RUNTIME_DIR"), "/dev/shm"} {
 		if dir != "" && unix.Access(dir, unix.W_OK|unix.X_OK) == nil {
-			return dir
+			return dir, false
 		}
 	}
-	return os.TempDir()
+	return "/tmp", false
 }
 
 // Utsname is what -k STRING makes uname(2) report. STRING is a release, or PRoot's

@@ -358,32 +358,44 @@ func TestCommandExecErrors(t *testing.T) {
 	}
 }
 
-// TestScratchRemoved: what groot makes for a run outside the rootfs (its scratch directory
-// with exec name links and glue directories, made in $TMPDIR when it is set) is gone when
-// groot exits, in every mode.
-func TestScratchRemoved(t *testing.T) {
+// TestScratchDirectory: what groot makes for a run outside the rootfs (its scratch
+// directory with exec name links and glue directories) goes to $TMPDIR, or PRoot's
+// $PROOT_TMP_DIR, when set, and is gone when groot exits, in every mode; a directory
+// named there that groot cannot write to is an error, as in PRoot (its test-tempdire).
+func TestScratchDirectory(t *testing.T) {
 	if isProot {
 		t.Skip("groot's scratch directory")
 	}
-	for _, m := range modes() {
-		t.Run(m.Name, func(t *testing.T) {
-			tmp, err := os.MkdirTemp(work, "tmpdir-")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer os.RemoveAll(tmp)
-			os.Chown(tmp, uid, gid)
-			m.Env = append(append([]string{}, m.Env...), "TMPDIR="+tmp)
-			// A dynamic program (an exec name link) and a binding below a directory the
-			// rootfs lacks (glue).
-			got := groot(t, m, []string{"-b", "/etc/hostname:/glued/in/hostname"}, "sh", "-c", "hello-glibc x; cat /glued/in/hostname >/dev/null && echo bound")
-			if got.Code != 0 || !strings.HasSuffix(got.Stdout, "bound\n") {
-				t.Fatalf("the run failed: %v", got)
-			}
-			left, _ := os.ReadDir(tmp)
-			if len(left) != 0 {
-				t.Errorf("left in $TMPDIR after the run: %v", left)
-			}
-		})
+	for _, v := range []string{"TMPDIR", "PROOT_TMP_DIR"} {
+		for _, m := range modes() {
+			t.Run(v+"/"+m.Name, func(t *testing.T) {
+				tmp, err := os.MkdirTemp(work, "tmpdir-")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer os.RemoveAll(tmp)
+				os.Chown(tmp, uid, gid)
+				m.Env = append(append([]string{}, m.Env...), v+"="+tmp)
+				// A dynamic program (an exec name link) and a binding below a directory the
+				// rootfs lacks (glue).
+				opts := []string{"-v", "2", "-b", "/etc/hostname:/glued/in/hostname"}
+				cmd := []string{"sh", "-c", "hello-glibc x; cat /glued/in/hostname >/dev/null && echo bound"}
+				got := groot(t, m, opts, cmd...)
+				if got.Code != 0 || !strings.HasSuffix(got.Stdout, "bound\n") {
+					t.Fatalf("the run failed: %v", got)
+				}
+				if !strings.HasPrefix(m.Name, "userns") && !strings.Contains(got.Stderr, "(runs "+tmp+"/groot-") {
+					t.Errorf("the exec name link is not in %s=%s:\n%s", v, tmp, got.Stderr)
+				}
+				if left, _ := os.ReadDir(tmp); len(left) != 0 {
+					t.Errorf("left in $%s after the run: %v", v, left)
+				}
+				os.Chmod(tmp, 0o555)
+				got = groot(t, m, opts, cmd...)
+				if got.Code == 0 || !strings.Contains(got.Stderr, "scratch directory") {
+					t.Errorf("with $%s not writable: %v; want a failure naming the scratch directory", v, got)
+				}
+			})
+		}
 	}
 }
