@@ -80,6 +80,19 @@ func Prepare(r *pathmap.Resolver, cwd, filename string, argv []string) (*Plan, e
 	if filename == "" {
 		return nil, unix.ENOENT
 	}
+	return prepare(r, cwd, filename, nil, argv)
+}
+
+// PrepareFile plans an execve of a file the guest's tree may not hold (fexecve of a
+// memfd, of a deleted file): host is a path the tracer can open it by (/proc/PID/fd/N),
+// name what the guest knows it as (its /proc/PID/exe, and the name shebang interpreters
+// are given).
+func PrepareFile(r *pathmap.Resolver, cwd, name, host string, argv []string) (*Plan, error) {
+	return prepare(r, cwd, name, &pathmap.Result{Host: host, Guest: name, Exists: true}, argv)
+}
+
+// prepare is Prepare, with the first file already resolved when first is not nil.
+func prepare(r *pathmap.Resolver, cwd, filename string, first *pathmap.Result, argv []string) (*Plan, error) {
 	comm := path.Base(filename)
 	if len(comm) > taskCommLen-1 {
 		comm = comm[:taskCommLen-1]
@@ -90,9 +103,14 @@ func Prepare(r *pathmap.Resolver, cwd, filename string, argv []string) (*Plan, e
 		if depth >= maxInterpDepth {
 			return nil, unix.ELOOP
 		}
-		res, err := r.Resolve(cwd, name, true)
-		if err != nil {
-			return nil, errnoOf(err)
+		var res pathmap.Result
+		if first != nil {
+			res, first = *first, nil
+		} else {
+			var err error
+			if res, err = r.Resolve(cwd, name, true); err != nil {
+				return nil, errnoOf(err)
+			}
 		}
 		if !res.Exists {
 			return nil, unix.ENOENT

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/groot-sandbox/groot/binfmt"
@@ -34,21 +35,25 @@ func (tr *tracer) enterExecve(t *tracee, e *syscalls.Entry) error {
 		t.execFilename = filename // for AT_EXECFN (patchAuxv)
 	}
 	dir := t.fs.cwd
+	// fdHost: the program is a file no guest path names (a memfd, a deleted file),
+	// reached through a duplicate of the guest's fd; comm: the name the kernel gives the
+	// process when it is not the basename of filename.
+	var fdHost, comm string
 	if isAt {
 		flags := t.regs.arg(4)
 		fd := int32(t.regs.arg(0))
 		switch {
 		case filename == "" && flags&unix.AT_EMPTY_PATH != 0:
-			// fexecve: the program is the file open as fd.
-			link, err := readlinkHost("/proc/" + strconv.Itoa(t.tid) + "/fd/" + strconv.Itoa(int(fd)))
+			// fexecve: the program is the file open as fd. The process is named after
+			// the file (commit 543841d18060, "exec: fix up /proc/pid/comm in the
+			// execveat(AT_EMPTY_PATH) case", Linux 6.14 and the stable kernels it went
+			// back to, Debian's 6.1 among them); before, after the fd's number.
+			name, host, err := tr.fdProgram(t, "/proc/"+strconv.Itoa(t.tid)+"/fd/"+strconv.Itoa(int(fd)))
 			if err != nil {
 				return unix.EBADF
 			}
-			g, ok := tr.table.HostToGuest(link)
-			if !ok {
-				return unix.ENOENT
-			}
-			filename = g
+			filename, fdHost = name, host
+			comm = truncComm(filepath.Base(strings.TrimSuffix(name, " (deleted)")))
 		case filename != "" && filename[0] != '/' && fd != unix.AT_FDCWD:
 			d, _, err := tr.fdGuestPath(t, int(fd))
 			if err != nil {
@@ -71,9 +76,29 @@ func (tr *tracer) enterExecve(t *tracee, e *syscalls.Entry) error {
 		return err
 	}
 	res := &pathmap.Resolver{Table: tr.table, Proc: t, Root: t.fs.root}
-	plan, err := binfmt.Prepare(res, dir, filename, argv)
+	if fdHost == "" && (strings.HasPrefix(filename, "/proc/") || strings.HasPrefix(filename, "/dev/fd/")) {
+		// execve("/proc/self/fd/N"), glibc's fexecve where execveat is refused: the
+		// same file, named after N.
+		if r, err := res.Resolve(dir, filename, true); err == nil && r.Exists && isFDLink(r.Host) {
+			name, host, err := tr.fdProgram(t, r.Host)
+			if err != nil {
+				return unix.ENOENT
+			}
+			comm = truncComm(filepath.Base(filename))
+			filename, fdHost = name, host
+		}
+	}
+	var plan *binfmt.Plan
+	if fdHost != "" {
+		plan, err = binfmt.PrepareFile(res, dir, filename, fdHost, argv)
+	} else {
+		plan, err = binfmt.Prepare(res, dir, filename, argv)
+	}
 	if err != nil {
 		return err
+	}
+	if comm != "" {
+		plan.Comm = comm
 	}
 	target := plan.Host
 	if plan.InterpHost != "" {
@@ -107,6 +132,51 @@ func (tr *tracer) enterExecve(t *tracee, e *syscalls.Entry) error {
 	t.pendingExec = plan
 	t.exit = exitExecve
 	return nil
+}
+
+// fdProgram is what an exec through the fd link magic (/proc/PID/fd/N) runs: the guest
+// path of the file when it has one (then host is ""), else the link's text (what
+// /proc/PID/exe shows natively: "/memfd:NAME (deleted)") and a path the tracer and the
+// tracee can open the file by until the exec is over — a duplicate of it in the tracer:
+// the exec closes the guest's fd when it is close-on-exec, before the program is loaded
+// at the exec event.
+func (tr *tracer) fdProgram(t *tracee, magic string) (name, host string, err error) {
+	link, err := readlinkHost(magic)
+	if err != nil {
+		return "", "", err
+	}
+	if g, ok := tr.table.HostToGuest(link); ok {
+		return g, "", nil
+	}
+	local, err := unix.Open(magic, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return "", "", err
+	}
+	t.closeExecFD()
+	t.execFD = local
+	return link, "/proc/" + strconv.Itoa(os.Getpid()) + "/fd/" + strconv.Itoa(local), nil
+}
+
+// isFDLink reports whether host is an fd link of /proc: /proc/PID/fd/N or
+// /proc/PID/task/TID/fd/N.
+func isFDLink(host string) bool {
+	rest, ok := strings.CutPrefix(host, "/proc/")
+	if !ok {
+		return false
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) == 5 && parts[1] == "task" {
+		parts = parts[2:]
+	}
+	if len(parts) != 3 || parts[1] != "fd" {
+		return false
+	}
+	for _, p := range []string{parts[0], parts[2]} {
+		if _, err := strconv.Atoi(p); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func truncComm(s string) string {

@@ -102,6 +102,7 @@ func (tr *tracer) drop(t *tracee) {
 	}
 	tr.place.Remove(t.place)
 	tr.returnLoans(t)
+	t.closeExecFD()
 	delete(tr.tasks, t.tid)
 }
 
@@ -353,7 +354,9 @@ func (tr *tracer) execed(t *tracee) *tracee {
 		t.modified, t.exit = false, exitNone
 		switch {
 		case plan.InterpHost != "":
-			if err := tr.loadProgram(t, plan); err != nil {
+			err := tr.loadProgram(t, plan)
+			t.closeExecFD()
+			if err != nil {
 				tr.invariant(t, "load %s: %v", plan.Guest, err)
 				_ = unix.Kill(t.tid, unix.SIGKILL)
 			}
@@ -365,5 +368,6 @@ func (tr *tracer) execed(t *tracee) *tracee {
 			t.inSyscall = false
 		}
 	}
+	t.closeExecFD()
 	return t
 }

@@ -94,6 +94,10 @@ type tracee struct {
 	placed  []pendingString // placed in scratch memory at this entry, written at its end
 
 	pendingExec *binfmt.Plan // set at execve entry, consumed at the exec event / exit
+	// execFD is the tracer's duplicate of the fd an fexecve of a file outside the guest's
+	// tree executes (0: none): the exec closes the guest's own when it is close-on-exec,
+	// and the program is still to be loaded from it then (closeExecFD).
+	execFD int
 	// The guest's execve filename and the host path the tracer gave the kernel instead,
 	// for AT_EXECFN.
 	execFilename, execTarget string
@@ -203,4 +207,13 @@ func readlinkHost(path string) (string, error) {
 		return "", err
 	}
 	return string(buf[:n]), nil
+}
+
+// closeExecFD closes the tracer's duplicate of an fexecve'd fd, once the exec it was for
+// is over (loaded, failed) or the task is gone.
+func (t *tracee) closeExecFD() {
+	if t.execFD > 0 {
+		unix.Close(t.execFD)
+		t.execFD = 0
+	}
 }

@@ -56,8 +56,9 @@ func sockaddrUn(path string) []byte {
 
 // enterSockAddr translates the AF_UNIX pathname of bind, connect, sendto and sendmsg. A
 // host path longer than sun_path allows goes through a short alias in the scratch
-// directory: a symlink for connect (the kernel follows it), a fresh name for bind that is
-// renamed to the real path once the socket exists.
+// directory: a symlink to the socket for connect, to its directory for bind (the kernel
+// follows both); a last name too long even so is bound as a short one, renamed to the
+// real one once the socket exists.
 func (tr *tracer) enterSockAddr(t *tracee, e *syscalls.Entry) error {
 	addrArg, lenArg := sockaddrArgs(e)
 	var msghdr []byte
@@ -89,13 +90,29 @@ func (tr *tracer) enterSockAddr(t *tracee, e *syscalls.Entry) error {
 		if err := os.MkdirAll(filepath.Dir(alias), 0o700); err != nil {
 			return unix.ENAMETOOLONG
 		}
-		if bind {
-			t.aliasFrom, t.aliasTo = alias, host
-			t.exit = exitBindRename
-		} else if err := os.Symlink(host, alias); err != nil {
-			return unix.ENAMETOOLONG
+		if !bind {
+			if err := os.Symlink(host, alias); err != nil {
+				return unix.ENAMETOOLONG
+			}
+		} else {
+			// The alias names the socket's directory: the kernel follows it while it
+			// looks up where to create the socket, which lands in the real directory
+			// whatever file system the scratch directory is on.
+			if err := os.Symlink(filepath.Dir(host), alias); err != nil {
+				return unix.ENAMETOOLONG
+			}
+			name := filepath.Base(host)
+			if len(alias)+1+len(name) >= sunPathMax {
+				// A long last name too: bind a short one in the same directory, renamed
+				// to the real one once the socket exists.
+				name = ".groot-" + strconv.Itoa(os.Getpid()) + "-" + strconv.Itoa(tr.naliases)
+				t.aliasFrom, t.aliasTo = filepath.Join(filepath.Dir(host), name), host
+				t.exit = exitBindRename
+			}
+			alias = filepath.Join(alias, name)
 		}
-		tr.aliases[alias] = r.Guest
+		// getsockname and getpeername give back the name as the guest passed it.
+		tr.aliases[alias] = guest
 		host = alias
 	}
 	sa := sockaddrUn(host)

@@ -570,6 +570,7 @@ func (tr *tracer) exitStop(t *tracee) {
 	case exitExecve:
 		// The execve failed (a successful one ends at its PTRACE_EVENT_EXEC stop).
 		t.pendingExec = nil
+		t.closeExecFD()
 	case exitBindRename:
 		if ret == 0 {
 			if err := unix.Rename(t.aliasFrom, t.aliasTo); err != nil {

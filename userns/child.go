@@ -31,9 +31,11 @@ func ChildMain() {
 		os.Exit(1)
 	}
 	var sp spec
-	if err := json.NewDecoder(os.NewFile(3, "config")).Decode(&sp); err != nil {
+	config := os.NewFile(3, "config")
+	if err := json.NewDecoder(config).Decode(&sp); err != nil {
 		fail('U', fmt.Errorf("read the configuration: %w", err))
 	}
+	config.Close() // the guest inherits nothing of groot's
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		fail('U', &mountError{"make private", "", "/", err})
 	}

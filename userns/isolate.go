@@ -63,7 +63,9 @@ func execPID1(sp *spec, argv []string) {
 	if len(pid1ELF) == 0 {
 		return
 	}
-	fd, err := unix.MemfdCreate("groot-init", 0)
+	// Close-on-exec: execveat runs an ELF file from a descriptor that its own exec
+	// closes, and the guest, which init execs in turn, must not inherit it.
+	fd, err := unix.MemfdCreate("groot-init", unix.MFD_CLOEXEC)
 	if err != nil {
 		return
 	}

@@ -40,12 +40,22 @@ func TestSameAsNative(t *testing.T) {
 		{name: "killed-term", cmd: []string{"sh", "-c", "kill -TERM $$"}},
 		{name: "unix-socket", binds: dev, cmd: []string{"sh", "-c", "(usock serve /tmp/usock.s & sleep 0.3; usock connect /tmp/usock.s hello; wait) | sort"}},
 		{name: "unix-socket-long-path", binds: dev, cmd: []string{"sh", "-c", "d=/tmp/" + strings.Repeat("long-directory-name/", 4) + "x && mkdir -p $d && (usock serve $d/sock & sleep 0.3; usock connect $d/sock hi; wait) | sort; rm -rf /tmp/long-directory-name"}},
+		// A long last name as well: sun_path holds 108 bytes, the guest's name 90.
+		{name: "unix-socket-long-name", binds: dev, cmd: []string{"sh", "-c", "d=/tmp/long-directory-name/x && s=" + strings.Repeat("s", 90) + " && mkdir -p $d && cd $d && (usock serve $s & sleep 0.3; usock connect $s hi; wait) | sort; ls $d; rm -rf /tmp/long-directory-name"}},
 		{name: "musl-guest-interpreter", binds: proc, cmd: []string{"hello-musl", "a", "b c"}, needs: "/usr/local/bin/hello-musl"},
 		{name: "glibc-guest-interpreter", binds: proc, cmd: []string{"hello-glibc", "a", "b c"}},
 		{name: "proc-self-exe", binds: proc, cmd: []string{"sh", "-c", "readlink /proc/self/exe; cat /proc/self/comm; ls -l /proc/self/cwd | sed 's/.*-> //'"}},
 		{name: "reexec-proc-self-exe", binds: proc, cmd: []string{"execerr", "/proc/self/exe", "again"}},
 		{name: "shebang-chain", cmd: []string{"sh", "-c", `printf '#!/bin/sh\necho "$0" "$@"\n' > /tmp/s2; printf '#!/tmp/s2 opt arg\n' > /tmp/s1; chmod +x /tmp/s1 /tmp/s2; /tmp/s1 x y; cd /tmp && ./s1 z`}},
 		{name: "execve-errors", cmd: []string{"sh", "-c", `printf 'junk\n' > /tmp/junk; chmod +x /tmp/junk; printf '#!/bin/sh\n' > /tmp/noexec; chmod -x /tmp/noexec; printf '#!/nowhere/sh\n' > /tmp/badinterp; chmod +x /tmp/badinterp; for p in /nope /tmp /tmp/junk /tmp/noexec /tmp/badinterp /etc/passwd/x; do execerr $p; done`}},
+		// fexecve of a file no guest path names (a memfd), and of one the guest has, with
+		// the fd kept or closed by the exec (before the dynamic program is loaded).
+		// (hello-glibc prints its /proc/self/exe and comm: a memfd's name, the file's or
+		// the fd's number, by kernel version.)
+		{name: "fexecve", cmd: []string{"sh", "-c", "for h in at at-cloexec proc proc-cloexec; do for s in memfd:/usr/local/bin/hello-glibc fd:/usr/local/bin/hello-glibc memfd:/bin/busybox; do fexec $s $h echo x; done; done"}},
+		{name: "fexecve-proc", binds: proc, cmd: []string{"sh", "-c", "for h in at at-cloexec proc proc-cloexec; do for s in memfd:/usr/local/bin/hello-glibc fd:/usr/local/bin/hello-glibc; do fexec $s $h echo x; done; done"}},
+		// The guest inherits no descriptor of groot's (ls's own directory is fd 3).
+		{name: "inherited-fds", binds: proc, cmd: []string{"ls", "/proc/self/fd"}},
 		{name: "threads8", cmd: []string{"threads8"}},
 		{name: "not-dumpable", cmd: []string{"ids", "undumpable", "/etc/passwd"}},
 		{name: "missing-file-errors", cmd: []string{"sh", "-c", "ids missing /etc/nowhere; ids missing /nodir/x; ids missing /etc/passwd/x; cd /etc && ids missing nowhere"}},

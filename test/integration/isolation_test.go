@@ -33,6 +33,12 @@ func TestUnsharePID(t *testing.T) {
 	if got.Stdout != "2\nCapEff:\t0000000000000000\n" {
 		t.Errorf("in a PID namespace the guest should be PID 2 with no capabilities: %q", got.Stdout)
 	}
+	// The guest inherits no descriptor of groot's or its init's (ls's own directory is
+	// fd 3), as natively.
+	want := native(t, []bind{{"/proc", "/proc"}}, "ls", "/proc/self/fd")
+	if got := groot(t, m, []string{"--unshare-pid"}, "ls", "/proc/self/fd"); got.Stdout != want.Stdout {
+		t.Errorf("descriptors in a PID namespace: %q, natively %q", got.Stdout, want.Stdout)
+	}
 	for script, want := range map[string]int{"true": 0, "exit 42": 42, "kill -TERM $$": 143} {
 		if got := groot(t, m, []string{"--unshare-pid"}, "sh", "-c", script); got.Code != want {
 			t.Errorf("%q: status %d, want %d", script, got.Code, want)

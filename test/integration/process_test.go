@@ -378,8 +378,12 @@ func TestScratchDirectory(t *testing.T) {
 				m.Env = append(append([]string{}, m.Env...), v+"="+tmp)
 				// A dynamic program (an exec name link) and a binding below a directory the
 				// rootfs lacks (glue).
-				opts := []string{"-v", "2", "-b", "/etc/hostname:/glued/in/hostname"}
-				cmd := []string{"sh", "-c", "hello-glibc x; cat /glued/in/hostname >/dev/null && echo bound"}
+				bound := filepath.Join(work, "bound-file")
+				if err := os.WriteFile(bound, []byte("bound\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				opts := []string{"-v", "2", "-b", bound + ":/glued/in/file"}
+				cmd := []string{"sh", "-c", "hello-glibc x; cat /glued/in/file"}
 				got := groot(t, m, opts, cmd...)
 				if got.Code != 0 || !strings.HasSuffix(got.Stdout, "bound\n") {
 					t.Fatalf("the run failed: %v", got)
