@@ -51,6 +51,10 @@ func (p *process) forked(tgid int) *process {
 // fsState is what CLONE_FS shares between tasks: the working and root directories.
 type fsState struct {
 	cwd string // guest path
+	// cwdHost is the host path of the kernel's cwd when cwd was set ("" unknown): a
+	// getcwd that finds the kernel's cwd elsewhere (an ancestor renamed, the directory
+	// removed) goes by the kernel's.
+	cwdHost string
 	// root is the guest directory a fake-root guest chroot()ed into; "" for the guest's
 	// own root. Paths are resolved under it, and what the tracer answers about cwd and
 	// exe is given relative to it.
@@ -72,6 +76,7 @@ const (
 	exitUname                  // rewrite the utsname the kernel filled
 	exitGetAffinity            // give the guest its view of the CPUs (affinityFor)
 	exitSetAffinity            // on success affinityFor's placement is the guest's
+	exitRenameCwd              // on success the cwds under the renamed path move with it
 )
 
 // tracee is one traced task (a thread or a process's main thread).
@@ -101,10 +106,13 @@ type tracee struct {
 	// The guest's execve filename and the host path the tracer gave the kernel instead,
 	// for AT_EXECFN.
 	execFilename, execTarget string
-	newCwd                   string // chdir target's guest path
-	aliasFrom                string // bind through an alias: the alias host path
-	aliasTo                  string // ... and the real host path
-	sockAddr                 uint64 // exitSockName: address and length pointers
+	newCwd, newCwdHost       string    // chdir target's guest and host paths
+	renameFrom, renameTo     string    // a rename's guest paths, when a cwd lies under one
+	renameHosts              [2]string // ... and its host paths
+	renameExchange           bool      // ... and it is RENAME_EXCHANGE
+	aliasFrom                string    // bind through an alias: the alias host path
+	aliasTo                  string    // ... and the real host path
+	sockAddr                 uint64    // exitSockName: address and length pointers
 	sockLen                  uint64
 
 	attached   bool // linked to its parent (fork/clone event) or adopted from /proc

@@ -182,7 +182,7 @@ func (tr *tracer) translate(t *tracee, e *syscalls.Entry) error {
 			return err
 		}
 		t.argHost[0], t.argSet[0], t.argFollow[0] = res.Host, true, true
-		t.newCwd = res.Guest
+		t.newCwd, t.newCwdHost = res.Guest, res.Host
 		t.exit = exitChdir
 		return nil
 	case syscalls.Fchdir:
@@ -236,8 +236,17 @@ func (tr *tracer) translate(t *tracee, e *syscalls.Entry) error {
 }
 
 func (tr *tracer) translatePaths(t *tracee, e *syscalls.Entry) error {
+	var guests, hosts [2]string // a rename's paths, for its cwd tracking
+	defer func() {
+		if isRename(e) && guests[0] != "" && guests[1] != "" {
+			tr.watchRename(t, e, guests, hosts)
+		}
+	}()
 	for k, p := range e.Paths {
 		res, asIs, err := tr.resolveArgBase(t, p, true)
+		if err == nil && k < len(guests) {
+			guests[k], hosts[k] = res.Guest, res.Host
+		}
 		if k < len(t.argHost) {
 			// What the kernel will resolve: the guest's string unless rewritten below.
 			t.argHost[k], t.argSet[k], t.argFollow[k] = t.lastPath, t.lastPathOK, t.lastFollow
@@ -266,6 +275,57 @@ func (tr *tracer) translatePaths(t *tracee, e *syscalls.Entry) error {
 		tr.logf(2, "pid %d: %s: %s -> %s", t.tid, e.Name, res.Guest, res.Host)
 	}
 	return nil
+}
+
+func isRename(e *syscalls.Entry) bool {
+	return e.Name == "rename" || e.Name == "renameat" || e.Name == "renameat2"
+}
+
+// watchRename asks for the exit of a rename of from to to when some task's cwd lies at or
+// under one of them: the kernel's cwd moves with the directory (it holds the inode), the
+// guest paths the tracer keeps must too, or the next relative path is resolved against a
+// directory that is gone (PRoot's 5bed7143 does that). The tracer's guest paths are
+// what the guest's next calls resolve against; getcwd also checks the kernel's.
+func (tr *tracer) watchRename(t *tracee, e *syscalls.Entry, guests, hosts [2]string) {
+	from, to := guests[0], guests[1]
+	exchange := e.Name == "renameat2" && t.regs.arg(4)&unix.RENAME_EXCHANGE != 0
+	for _, o := range tr.tasks {
+		if o.fs != nil && (hasPrefixDir(o.fs.cwd, from) || exchange && hasPrefixDir(o.fs.cwd, to)) {
+			t.renameFrom, t.renameTo, t.renameExchange, t.renameHosts = from, to, exchange, hosts
+			t.exit = exitRenameCwd
+			return
+		}
+	}
+}
+
+// renamedCwds moves the cwds under a successful rename's source (and, for an exchange,
+// its target) to their new guest paths.
+func (tr *tracer) renamedCwds(t *tracee) {
+	moved := map[*fsState]bool{}
+	move := func(fs *fsState, from, to, fromHost, toHost string) bool {
+		if !hasPrefixDir(fs.cwd, from) {
+			return false
+		}
+		fs.cwd = to + strings.TrimPrefix(fs.cwd, from)
+		// The host path too (a host directory may have two guest names, through a
+		// binding and the rootfs: getcwd must not pick the other).
+		if hasPrefixDir(fs.cwdHost, fromHost) {
+			fs.cwdHost = toHost + strings.TrimPrefix(fs.cwdHost, fromHost)
+		} else {
+			fs.cwdHost = "" // the next getcwd takes the kernel's path afresh
+		}
+		return true
+	}
+	h := t.renameHosts
+	for _, o := range tr.tasks {
+		if o.fs == nil || moved[o.fs] {
+			continue
+		}
+		moved[o.fs] = true
+		if !move(o.fs, t.renameFrom, t.renameTo, h[0], h[1]) && t.renameExchange {
+			move(o.fs, t.renameTo, t.renameFrom, h[1], h[0])
+		}
+	}
 }
 
 // failedWalk handles a path argument whose guest walk failed: the error is the answer
@@ -466,6 +526,19 @@ func (tr *tracer) emulateChroot(t *tracee, e *syscalls.Entry) error {
 // would be a host path.
 func (tr *tracer) emulateGetcwd(t *tracee) error {
 	buf, size := t.regs.arg(0), t.regs.arg(1)
+	// The kernel's cwd may have moved under the guest: an ancestor renamed (by the guest
+	// or anyone), the directory removed. Its path says so; the kernel's getcwd then
+	// gives the new path, or ENOENT for a removed directory (fs/d_path.c).
+	proc := "/proc/" + strconv.Itoa(t.tid) + "/cwd"
+	if link, err := readlinkHost(proc); err == nil && link != t.fs.cwdHost {
+		var st unix.Stat_t
+		if strings.HasSuffix(link, " (deleted)") && unix.Stat(proc, &st) == nil && st.Nlink == 0 {
+			return unix.ENOENT
+		}
+		if g, ok := tr.table.HostToGuest(link); ok {
+			t.fs.cwd, t.fs.cwdHost = g, link
+		}
+	}
 	cwd := pathmap.Inner(t.fs.root, t.fs.cwd)
 	if uint64(len(cwd))+1 > size {
 		return unix.ERANGE
@@ -557,13 +630,13 @@ func (tr *tracer) exitStop(t *tracee) {
 	switch t.exit {
 	case exitChdir:
 		if ret == 0 {
-			t.fs.cwd = t.newCwd
+			t.fs.cwd, t.fs.cwdHost = t.newCwd, t.newCwdHost
 		}
 	case exitFchdir:
 		if ret == 0 {
 			if link, err := readlinkHost("/proc/" + strconv.Itoa(t.tid) + "/cwd"); err == nil {
 				if g, ok := tr.table.HostToGuest(link); ok {
-					t.fs.cwd = g
+					t.fs.cwd, t.fs.cwdHost = g, link
 				}
 			}
 		}
@@ -583,6 +656,10 @@ func (tr *tracer) exitStop(t *tracee) {
 		tr.exitRecvmsg(t)
 	case exitUname:
 		tr.exitUname(t)
+	case exitRenameCwd:
+		if ret == 0 {
+			tr.renamedCwds(t)
+		}
 	case exitGetAffinity, exitSetAffinity:
 		tr.exitAffinity(t)
 	}

@@ -277,7 +277,7 @@ func (tr *tracer) startShim(hostCwd, guestCwd string) (int, error) {
 			return 0, err
 		}
 	}
-	t := tr.newTracee(pid, &process{tgid: pid}, &fsState{cwd: guestCwd})
+	t := tr.newTracee(pid, &process{tgid: pid}, &fsState{cwd: guestCwd, cwdHost: hostCwd})
 	t.place = tr.place.Add(pid, nil)
 	if tr.fake != nil {
 		t.creds = tr.fake.initial.Clone()

@@ -54,6 +54,9 @@ func TestSameAsNative(t *testing.T) {
 		// the fd's number, by kernel version.)
 		{name: "fexecve", cmd: []string{"sh", "-c", "for h in at at-cloexec proc proc-cloexec; do for s in memfd:/usr/local/bin/hello-glibc fd:/usr/local/bin/hello-glibc memfd:/bin/busybox; do fexec $s $h echo x; done; done"}},
 		{name: "fexecve-proc", binds: proc, cmd: []string{"sh", "-c", "for h in at at-cloexec proc proc-cloexec; do for s in memfd:/usr/local/bin/hello-glibc fd:/usr/local/bin/hello-glibc; do fexec $s $h echo x; done; done"}},
+		// After an ancestor of the cwd was renamed (by another process: mv), relative
+		// paths and getcwd follow it; after the cwd was removed, getcwd fails.
+		{name: "cwd-renamed-removed", cmd: []string{"sh", "-c", "mkdir -p /tmp/a/b && cd /tmp/a/b && echo here > f && mv /tmp/a /tmp/c && cat f && ls && pwd -P; /bin/pwd; cd /tmp/c/b && rmdir /tmp/c/b/f 2>/dev/null; rm f && rmdir /tmp/c/b && /bin/pwd; echo status $?; cd /; rm -rf /tmp/c"}},
 		// The guest inherits no descriptor of groot's (ls's own directory is fd 3).
 		{name: "inherited-fds", binds: proc, cmd: []string{"ls", "/proc/self/fd"}},
 		{name: "threads8", cmd: []string{"threads8"}},
