@@ -37,7 +37,7 @@ var workloads = []workload{
 	{"true", "/bin/true", 0, 3},
 	{"exec500", "i=0; while [ $i -lt 500 ]; do /bin/true; i=$((i+1)); done", 1.55, 2},
 	{"find", "find /usr -type f | wc -l", 3.8, 3},
-	{"tar", "tar cf - /usr/lib/x86_64-linux-gnu | wc -c", 2.45, 2},
+	{"tar", "tar cf - /usr/lib/x86_64-linux-gnu | wc -c", 2.45, 3},
 	{"make", "cd /proj && make -s clean && make -s -j2", 2.5, 2},
 	{"py", "python3 -c 'import json, email, http.client, xml.dom.minidom, asyncio'", 1.3, 3},
 }
