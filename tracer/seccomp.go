@@ -42,8 +42,18 @@ var (
 )
 
 func probeSeccomp() error {
-	if !kernelAtLeast(4, 8) {
-		rel, _ := kernelRelease()
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return err
+	}
+	rel := unix.ByteSliceToString(u.Release[:])
+	major, minor := 0, 0
+	parts := strings.SplitN(rel, ".", 3)
+	if len(parts) >= 2 {
+		major, _ = strconv.Atoi(parts[0])
+		minor, _ = strconv.Atoi(strings.TrimFunc(parts[1], func(r rune) bool { return r < '0' || r > '9' }))
+	}
+	if major < 4 || major == 4 && minor < 8 {
 		return fmt.Errorf("seccomp tracing needs Linux 4.8 (this is %s)", rel)
 	}
 	action := uint32(unix.SECCOMP_RET_TRACE)

@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/groot-sandbox/groot/internal/execerr"
+	"github.com/groot-sandbox/groot/internal/memexec"
 	"golang.org/x/sys/unix"
 )
 
@@ -88,7 +89,7 @@ func (tr *tracer) forkShim(args []string, hostCwd string, spec filterSpec) (int,
 		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 	}
 	if len(shimELF) > 0 && os.Getenv(goShimEnv) == "" {
-		if fd, err := shimMemfd(); err == nil {
+		if fd, err := memexec.Memfd("groot-shim", shimELF); err == nil {
 			// The child execs the memfd through its own descriptor table, where fd is
 			// still open until the exec succeeds (MFD_CLOEXEC): the guest inherits nothing.
 			pid, err := syscall.ForkExec("/proc/self/fd/"+strconv.Itoa(fd), args, attr)
@@ -115,24 +116,6 @@ func (tr *tracer) forkShim(args []string, hostCwd string, spec filterSpec) (int,
 		return 0, fmt.Errorf("start the guest: %w", err)
 	}
 	return pid, nil
-}
-
-// shimMemfd returns a memfd holding the assembled shim. MFD_EXEC (Linux 6.3) keeps it
-// executable where vm.memfd_noexec=1 would seal it otherwise; older kernels refuse the
-// flag (EINVAL) and need none.
-func shimMemfd() (int, error) {
-	fd, err := unix.MemfdCreate("groot-shim", unix.MFD_CLOEXEC|unix.MFD_EXEC)
-	if err == unix.EINVAL {
-		fd, err = unix.MemfdCreate("groot-shim", unix.MFD_CLOEXEC)
-	}
-	if err != nil {
-		return -1, fmt.Errorf("memfd_create: %w", err)
-	}
-	if n, err := unix.Write(fd, shimELF); err != nil || n != len(shimELF) {
-		unix.Close(fd)
-		return -1, fmt.Errorf("write the shim to its memfd: %v (%d of %d bytes)", err, n, len(shimELF))
-	}
-	return fd, nil
 }
 
 // giveShimFilter writes the seccomp filter into the stopped assembled shim: the

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/groot-sandbox/groot/internal/execerr"
+	"github.com/groot-sandbox/groot/internal/memexec"
 	"golang.org/x/sys/unix"
 )
 
@@ -63,14 +64,8 @@ func execPID1(sp *spec, argv []string) {
 	if len(pid1ELF) == 0 {
 		return
 	}
-	// Close-on-exec: execveat runs an ELF file from a descriptor that its own exec
-	// closes, and the guest, which init execs in turn, must not inherit it.
-	fd, err := unix.MemfdCreate("groot-init", unix.MFD_CLOEXEC)
+	fd, err := memexec.Memfd("groot-init", pid1ELF)
 	if err != nil {
-		return
-	}
-	if _, err := unix.Write(fd, pid1ELF); err != nil {
-		unix.Close(fd)
 		return
 	}
 	args := append([]string{"groot-init", sp.Command[0]}, argv...)
