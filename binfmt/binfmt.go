@@ -8,7 +8,6 @@ import (
 	"debug/elf"
 	"errors"
 	"io"
-	"os"
 	"path"
 	"strings"
 	"sync"
@@ -115,37 +114,44 @@ func prepare(r *pathmap.Resolver, cwd, filename string, first *pathmap.Result, a
 		if !res.Exists {
 			return nil, unix.ENOENT
 		}
-		f, err := openExec(res.Host)
+		key, err := checkExec(res.Host)
 		if err != nil {
 			return nil, err
 		}
-		var head [binprmBufSize]byte
-		n, _ := io.ReadFull(f, head[:])
-		if n >= 2 && head[0] == '#' && head[1] == '!' {
-			f.Close()
-			interp, arg, err := parseShebang(head[:n])
+		prog := cachedELF(key)
+		if prog == nil {
+			fd, err := openFile(res.Host)
 			if err != nil {
 				return nil, err
 			}
-			// binfmt_script: argv[0] is replaced by the interpreter, its optional
-			// argument, then the filename as passed to execve.
-			next := []string{interp}
-			if arg != "" {
-				next = append(next, arg)
+			var head [binprmBufSize]byte
+			n, _ := unix.Pread(fd, head[:], 0)
+			if n >= 2 && head[0] == '#' && head[1] == '!' {
+				unix.Close(fd)
+				interp, arg, err := parseShebang(head[:n])
+				if err != nil {
+					return nil, err
+				}
+				// binfmt_script: argv[0] is replaced by the interpreter, its optional
+				// argument, then the filename as passed to execve.
+				next := []string{interp}
+				if arg != "" {
+					next = append(next, arg)
+				}
+				next = append(next, name)
+				if len(plan.Argv) > 1 {
+					next = append(next, plan.Argv[1:]...)
+				}
+				plan.Argv = next
+				plan.Changed = true
+				name = interp
+				continue
 			}
-			next = append(next, name)
-			if len(plan.Argv) > 1 {
-				next = append(next, plan.Argv[1:]...)
+			prog, err = readELF(fd)
+			unix.Close(fd)
+			if err != nil {
+				return nil, err
 			}
-			plan.Argv = next
-			plan.Changed = true
-			name = interp
-			continue
-		}
-		prog, err := readELF(f)
-		f.Close()
-		if err != nil {
-			return nil, err
 		}
 		plan.Guest, plan.Host, plan.Program = res.Guest, res.Host, prog
 		if prog.Interp != "" {
@@ -170,36 +176,50 @@ func prepare(r *pathmap.Resolver, cwd, filename string, first *pathmap.Result, a
 	}
 }
 
-// openExec opens a file to execute with the checks execve makes first: a regular file
-// (EACCES otherwise), execute permission (EACCES), not on a noexec mount (EACCES).
-func openExec(host string) (*os.File, error) {
+// checkExec makes the checks execve makes of a file before it reads it: a regular file
+// (EACCES otherwise), execute permission (EACCES), not on a noexec mount (EACCES); and
+// read permission, which the tracer needs to load it (EACCES: the kernel runs an
+// execute-only program, groot cannot). It returns the file's identity for the ELF cache.
+func checkExec(host string) (elfKey, error) {
 	var st unix.Stat_t
 	if err := unix.Stat(host, &st); err != nil {
-		return nil, errnoOf(err)
+		return elfKey{}, errnoOf(err)
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return nil, unix.EACCES
+		return elfKey{}, unix.EACCES
 	}
-	if err := unix.Access(host, unix.X_OK); err != nil {
-		return nil, errnoOf(err)
+	if err := unix.Access(host, unix.R_OK|unix.X_OK); err != nil {
+		return elfKey{}, errnoOf(err)
 	}
 	var sfs unix.Statfs_t
 	if unix.Statfs(host, &sfs) == nil && sfs.Flags&unix.ST_NOEXEC != 0 {
-		return nil, unix.EACCES
+		return elfKey{}, unix.EACCES
 	}
-	return openFile(host)
+	return keyOf(&st), nil
 }
 
-// openFile opens host read-only. os.Open would also register the file with the Go
-// runtime's poller (fcntl, epoll_ctl refused for a regular file, fcntl again): five
-// syscalls the tracer pays twice per exec. A blocking fd given to os.NewFile is left
-// out of the poller.
-func openFile(host string) (*os.File, error) {
+// openFile opens a file to read its headers. A raw descriptor, not an *os.File: that
+// would cost an fcntl per open (os.NewFile asks whether it is non-blocking), at every exec.
+func openFile(host string) (int, error) {
 	fd, err := unix.Open(host, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, errnoOf(err)
+		return -1, errnoOf(err)
 	}
-	return os.NewFile(uintptr(fd), host), nil
+	return fd, nil
+}
+
+// fdReader reads an open file at offsets (pread), for debug/elf.
+type fdReader int
+
+func (fd fdReader) ReadAt(b []byte, off int64) (int, error) {
+	n, err := unix.Pread(int(fd), b, off)
+	if err != nil {
+		return 0, err
+	}
+	if n < len(b) {
+		return n, io.EOF
+	}
+	return n, nil
 }
 
 // parseShebang parses "#!interpreter [optional-arg]" like fs/binfmt_script.c (Linux >=
@@ -233,20 +253,32 @@ func parseShebang(head []byte) (interp, arg string, err error) {
 // ReadELF reads the headers of the ELF file at a host path; ENOEXEC when it is not an ELF
 // file for this architecture.
 func ReadELF(host string) (*ELF, error) {
-	f, err := openFile(host)
+	var st unix.Stat_t
+	if err := unix.Stat(host, &st); err == nil {
+		if e := cachedELF(keyOf(&st)); e != nil {
+			return e, nil
+		}
+	}
+	fd, err := openFile(host)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	return readELF(f)
+	defer unix.Close(fd)
+	return readELF(fd)
 }
 
 // elfKey identifies one version of a file: a guest runs the same few programs again and
-// again (a shell loop, make), and their headers are parsed once per run.
+// again (a shell loop, make), and their headers are parsed once per run. A file found in
+// the cache by the key of its path's stat is not opened at all (its checks are made by
+// path: checkExec).
 type elfKey struct {
 	dev, ino uint64
 	size     int64
 	mtime    unix.Timespec
+}
+
+func keyOf(st *unix.Stat_t) elfKey {
+	return elfKey{dev: st.Dev, ino: st.Ino, size: st.Size, mtime: st.Mtim}
 }
 
 var (
@@ -254,21 +286,24 @@ var (
 	elfCache   = map[elfKey]*ELF{}
 )
 
-// readELF reads the headers of the open file f, from the cache when the same file (same
-// inode, size and mtime) was read before.
-func readELF(f *os.File) (*ELF, error) {
-	var st unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
-		return parseELF(f)
-	}
-	key := elfKey{dev: st.Dev, ino: st.Ino, size: st.Size, mtime: st.Mtim}
+func cachedELF(k elfKey) *ELF {
 	elfCacheMu.Lock()
-	e, ok := elfCache[key]
-	elfCacheMu.Unlock()
-	if ok {
+	defer elfCacheMu.Unlock()
+	return elfCache[k]
+}
+
+// readELF reads the headers of the open file fd, and keeps them for the same file (same
+// inode, size and mtime) when it is an ELF program.
+func readELF(fd int) (*ELF, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return parseELF(fdReader(fd))
+	}
+	key := keyOf(&st)
+	if e := cachedELF(key); e != nil {
 		return e, nil
 	}
-	e, err := parseELF(f)
+	e, err := parseELF(fdReader(fd))
 	if err != nil {
 		return nil, err
 	}

@@ -47,6 +47,31 @@ const (
 	keepBase
 )
 
+// A blockEnd makes a block finish by itself instead of trapping back to the tracer:
+// each call's result is checked (a failed call traps, as the plain block's end does),
+// then spans are zeroed and words stored, every register the block used is given back its
+// saved value, the flags last, and the block jumps to the saved pc. The tracer sees no
+// stop at all when everything succeeds; it must not need to act between the block and
+// the code it returns to, and the code stays where it was written.
+type blockEnd struct {
+	at     uint64 // where the code is written (the jump back is pc-relative)
+	zero   []zeroSpan
+	stores []wordStore
+	resume regs // the registers to give back; the block jumps to resume.pc()
+}
+
+// zeroSpan is n bytes to zero from start.
+type zeroSpan struct {
+	start operand
+	n     uint64
+}
+
+// wordStore writes the 8-byte value val at addr.
+type wordStore struct {
+	addr uint64
+	val  operand
+}
+
 type injectedCall struct {
 	nr   int
 	args []operand
@@ -64,7 +89,10 @@ type injectedCall struct {
 // PTRACE_POKEDATA does, but in one call) and keeps the instruction cache coherent
 // (copy_to_user_page flushes it on arm64).
 func runBlock(t *tracee, saved regs, codeAddr uint64, calls []injectedCall, results uint64) ([]uint64, error) {
-	code := encodeBlock(calls, results)
+	code, err := encodeBlock(calls, results, nil)
+	if err != nil {
+		return nil, err
+	}
 	mem, err := unix.Open("/proc/"+strconv.Itoa(t.tid)+"/mem", unix.O_RDWR|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("open /proc/%d/mem: %w", t.tid, err)
@@ -120,6 +148,12 @@ func runBlock(t *tracee, saved regs, codeAddr uint64, calls []injectedCall, resu
 	if err != nil {
 		return nil, err
 	}
+	return blockResults(calls, out)
+}
+
+// blockResults decodes the results a block stored (out) and reports the first failed
+// call as an error.
+func blockResults(calls []injectedCall, out []byte) ([]uint64, error) {
 	rets := make([]uint64, len(calls))
 	for i := range calls {
 		rets[i] = binary.NativeEndian.Uint64(out[8*i:])

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/groot-sandbox/groot/binfmt"
 	"golang.org/x/sys/unix"
@@ -23,8 +24,20 @@ const (
 // at the guest's ELF interpreter: the interpreter is loaded and about to run its first
 // instruction. It maps the program's PT_LOAD segments as binfmt_elf would have
 // (fs/binfmt_elf.c: elf_map, set_brk's zeroing of the bss) with one injected block of
-// system calls (block.go), then rewrites the auxiliary vector so that the interpreter
+// system calls (block.go), and rewrites the auxiliary vector so that the interpreter
 // sees a kernel-loaded program and itself as its interpreter.
+//
+// Under seccomp the block finishes by itself (blockEnd): it is written into the slack
+// after the end of the interpreter's executable segment, in the last page of its
+// mapping, which no code or data of the interpreter uses, so nothing needs restoring;
+// it zeroes the bss tails, stores the base-relative auxv values and jumps to the
+// interpreter's entry with the registers the kernel left. The exec costs no stop of
+// its own then. The block's calls are not traced: mmap and close carry no path and its
+// openat carries the filter's cookie. Without seccomp every call of the block would
+// stop, and a program whose file the tracer must keep open until it is mapped (execFD)
+// cannot outlive the event stop: those, and an interpreter with no room after its
+// code, run the block at the entry with a trap back to the tracer (runBlock), which
+// then restores the code.
 //
 // At the event stop the tracee is still inside execve: the return value (0) is stored in
 // rax/x0 after the stop (arch/x86/entry/syscall_64.c do_syscall_x64; arm64
@@ -32,22 +45,14 @@ const (
 // the registers put back afterwards carry that 0. Resuming the event stop with
 // PTRACE_CONT also drops the execve's syscall-exit stop (ptrace_resume clears
 // SYSCALL_WORK_SYSCALL_TRACE): the caller must treat the syscall as finished.
-func (tr *tracer) loadProgram(t *tracee, plan *binfmt.Plan) error {
-	if err := getRegs(t.tid, &t.regs); err != nil {
+func (tr *tracer) loadProgram(t *tracee, plan *binfmt.Plan, img *execImage) error {
+	if err := img.load(t); err != nil {
 		return err
 	}
-	saved := t.regs
+	saved := img.regs
 	saved.setRet(0)
 	sp, entry := saved.sp(), saved.pc()
-	auxvAddr, auxv, err := readAuxv(t.tid, sp)
-	if err != nil {
-		return fmt.Errorf("read the auxiliary vector: %w", err)
-	}
-	interpBias := auxvValue(auxv, atEntry) - plan.Interp.Entry
-	codeAddr, err := blockSite(plan.Interp, interpBias, entry)
-	if err != nil {
-		return err
-	}
+	interpBias := auxvValue(img.auxv, atEntry) - plan.Interp.Entry
 
 	// The kernel grows the new stack by 128 KiB below the arguments at exec
 	// (fs/exec.c setup_arg_pages, stack_expand), so these pages are mapped and unused:
@@ -79,8 +84,7 @@ func (tr *tracer) loadProgram(t *tracee, plan *binfmt.Plan) error {
 			what: fmt.Sprintf("reserve %d bytes for %s", hi-lo, plan.Host)})
 		addr = func(v uint64) operand { return baseOff(v - lo) }
 	}
-	type bssTail struct{ vaddr, n uint64 } // file-page tails to zero, by link-time address
-	var tails []bssTail
+	var tails []zeroSpan // file-page tails to zero: the bss starts inside the last file page
 	for _, s := range prog.Loads {
 		off := s.Vaddr % page
 		fileEnd, memEnd := s.Vaddr+s.Filesz, s.Vaddr+s.Memsz
@@ -94,9 +98,7 @@ func (tr *tracer) loadProgram(t *tracee, plan *binfmt.Plan) error {
 			if s.Filesz > 0 {
 				anon = up(fileEnd)
 				if fileEnd < anon {
-					// The bss starts inside the last file page: that page's tail is zeroed
-					// once it is mapped.
-					tails = append(tails, bssTail{fileEnd, anon - fileEnd})
+					tails = append(tails, zeroSpan{start: addr(fileEnd), n: anon - fileEnd})
 				}
 			}
 			if memEnd > anon {
@@ -108,6 +110,47 @@ func (tr *tracer) loadProgram(t *tracee, plan *binfmt.Plan) error {
 	}
 	calls = append(calls, injectedCall{nr: unix.SYS_CLOSE, args: []operand{keptFD}, what: "close " + plan.Host})
 
+	img.setAuxv(atPhent, prog.Phentsize)
+	img.setAuxv(atPhnum, prog.Phnum)
+	img.setAuxv(atBase, interpBias)
+	if tr.seccomp && t.execFD == 0 {
+		if at, room, ok := blockSlack(plan.Interp, interpBias, entry, page); ok {
+			end := &blockEnd{at: at, zero: tails, resume: saved}
+			if prog.Dynamic {
+				for _, kv := range [][2]uint64{{atPhdr, prog.PhdrVaddr}, {atEntry, prog.Entry}} {
+					key, v := kv[0], kv[1]
+					if a, ok := img.auxvSlot(key); ok {
+						end.stores = append(end.stores, wordStore{addr: a, val: baseOff(v - lo)})
+					}
+				}
+			} else {
+				img.setAuxv(atPhdr, prog.PhdrVaddr)
+				img.setAuxv(atEntry, prog.Entry)
+			}
+			code, err := encodeBlock(calls, results, end)
+			if err != nil {
+				return err
+			}
+			if uint64(len(code)) <= room-at {
+				img.writes = append(img.writes, memChunk{dataAddr, data})
+				if err := writeCode(t.tid, at, code); err != nil {
+					return err
+				}
+				r := saved
+				r.setPC(at)
+				if err := setRegs(t.tid, &r); err != nil {
+					return err
+				}
+				t.loading = &loadingBlock{start: at, end: at + uint64(len(code)), calls: calls, results: results}
+				return nil
+			}
+		}
+	}
+
+	codeAddr, err := blockSite(plan.Interp, interpBias, entry)
+	if err != nil {
+		return err
+	}
 	if err := writeMem(t.tid, dataAddr, data); err != nil {
 		return err
 	}
@@ -115,23 +158,84 @@ func (tr *tracer) loadProgram(t *tracee, plan *binfmt.Plan) error {
 	if err != nil {
 		return err
 	}
-	var base uint64
+	var reserved, base uint64 // where the span was reserved; the program's load bias
 	if prog.Dynamic {
-		base = rets[1] - lo
+		reserved = rets[1]
+		base = reserved - lo
 	}
 	for _, z := range tails {
-		if err := writeMem(t.tid, base+z.vaddr, make([]byte, z.n)); err != nil {
-			return fmt.Errorf("zero the bss of %s: %w", plan.Host, err)
+		at := z.start.imm
+		if z.start.kind == opBase {
+			at += reserved
 		}
+		img.writes = append(img.writes, memChunk{at, make([]byte, z.n)})
 	}
-	setAuxv(auxv, map[uint64]uint64{
-		atPhdr:  base + prog.PhdrVaddr,
-		atPhent: prog.Phentsize,
-		atPhnum: prog.Phnum,
-		atEntry: base + prog.Entry,
-		atBase:  interpBias,
-	})
-	return writeMem(t.tid, auxvAddr, auxv)
+	img.setAuxv(atPhdr, base+prog.PhdrVaddr)
+	img.setAuxv(atEntry, base+prog.Entry)
+	return nil
+}
+
+// loadingBlock is a self-finishing loading block the task was sent into: a trap inside
+// it is a failed call (loadFailed).
+type loadingBlock struct {
+	start, end uint64
+	calls      []injectedCall
+	results    uint64
+}
+
+// loadFailed handles a SIGTRAP stop of a task whose loading block trapped: one of its
+// calls failed (its result says which), and the program cannot run. It reports false
+// when the stop is not the block's.
+func (tr *tracer) loadFailed(t *tracee) bool {
+	b := t.loading
+	if err := getRegs(t.tid, &t.regs); err != nil || t.regs.pc() < b.start || t.regs.pc() > b.end {
+		return false
+	}
+	t.loading = nil
+	out := make([]byte, 8*len(b.calls))
+	err := readMem(t.tid, b.results, out)
+	if err == nil {
+		_, err = blockResults(b.calls, out)
+	}
+	tr.invariant(t, "load %s: %v", t.proc.exeHost, err)
+	_ = unix.Kill(t.tid, unix.SIGKILL)
+	return true
+}
+
+// blockSlack finds room for a self-finishing block after the end of the interpreter's
+// executable segment (the one holding entry), up to the end of its last page: mapped
+// executable with the segment (elf_map maps whole pages) and used by nothing, unless
+// another segment shares that page.
+func blockSlack(interp *binfmt.ELF, bias, entry, page uint64) (lo, hi uint64, ok bool) {
+	for i, s := range interp.Loads {
+		start, end := bias+s.Vaddr, bias+s.Vaddr+s.Filesz
+		if s.Prot&unix.PROT_EXEC == 0 || entry < start || entry >= end || s.Memsz != s.Filesz {
+			continue
+		}
+		lo, hi = (end+15)&^15, (end+page-1)&^(page-1)
+		for j, o := range interp.Loads {
+			if j != i && bias+o.Vaddr < hi && bias+o.Vaddr+o.Memsz > end&^(page-1) {
+				return 0, 0, false
+			}
+		}
+		return lo, hi, lo < hi
+	}
+	return 0, 0, false
+}
+
+// writeCode writes code at addr through /proc/PID/mem, which writes read-only pages
+// (FOLL_FORCE, as PTRACE_POKEDATA does, but in one call) and keeps the instruction cache
+// coherent (copy_to_user_page flushes it on arm64).
+func writeCode(tid int, addr uint64, code []byte) error {
+	mem, err := unix.Open("/proc/"+strconv.Itoa(tid)+"/mem", unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open /proc/%d/mem: %w", tid, err)
+	}
+	defer unix.Close(mem)
+	if n, err := unix.Pwrite(mem, code, int64(addr)); err != nil || n != len(code) {
+		return fmt.Errorf("write %d bytes of code at %#x: %v (%d written)", len(code), addr, err, n)
+	}
+	return nil
 }
 
 // blockSite picks where the loading block's code goes: at the interpreter's entry point

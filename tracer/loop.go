@@ -180,6 +180,9 @@ func (tr *tracer) eventStop(t *tracee, sig unix.Signal) {
 
 // signalStop is a signal-delivery stop: the guest gets its signal.
 func (tr *tracer) signalStop(t *tracee, sig unix.Signal) {
+	if sig == unix.SIGTRAP && t.loading != nil && tr.loadFailed(t) {
+		return
+	}
 	tr.fixRestart(t)
 	tr.resume(t, int(sig))
 }
@@ -338,6 +341,7 @@ func (tr *tracer) execed(t *tracee) *tracee {
 		}
 	}
 	t.proc.execed = true
+	t.loading = nil
 	if plan := t.pendingExec; plan != nil {
 		t.proc.exe = plan.Guest
 		t.proc.exeHost = plan.Host
@@ -345,7 +349,8 @@ func (tr *tracer) execed(t *tracee) *tracee {
 		if tr.fake != nil {
 			tr.fakeExec(t, plan.Host)
 		}
-		tr.patchAuxv(t)
+		var img execImage
+		tr.patchAuxv(t, &img)
 		// A new program image: nothing of the old registers is restored at the exit, and
 		// no call of the old one can be restarted.
 		t.pendingExec = nil
@@ -354,18 +359,24 @@ func (tr *tracer) execed(t *tracee) *tracee {
 		t.modified, t.exit = false, exitNone
 		switch {
 		case plan.InterpHost != "":
-			err := tr.loadProgram(t, plan)
+			err := tr.loadProgram(t, plan, &img)
+			if err == nil {
+				err = img.flush(t)
+			}
 			t.closeExecFD()
 			if err != nil {
 				tr.invariant(t, "load %s: %v", plan.Guest, err)
 				_ = unix.Kill(t.tid, unix.SIGKILL)
 			}
-			// Its block resumed the event stop with PTRACE_CONT: the execve is over,
-			// with no exit stop to come.
+			// Its block resumed the event stop with PTRACE_CONT, or it runs once the
+			// task resumes: the execve is over, with no exit stop to come.
 			t.inSyscall = false
-		case tr.seccomp:
-			// Resumed with PTRACE_CONT from here, the execve has no exit stop.
-			t.inSyscall = false
+		default:
+			_ = img.flush(t)
+			if tr.seccomp {
+				// Resumed with PTRACE_CONT from here, the execve has no exit stop.
+				t.inSyscall = false
+			}
 		}
 	}
 	t.closeExecFD()

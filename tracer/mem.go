@@ -109,3 +109,37 @@ func writeUint64(tid int, addr uint64, v uint64) error {
 
 // atFdcwdArg is AT_FDCWD (-100) as a register value.
 const atFdcwdArg = ^uint64(99)
+
+// memChunk is bytes to write at an address in a tracee.
+type memChunk struct {
+	addr uint64
+	data []byte
+}
+
+// writeMemV writes every chunk in one process_vm_writev, or one chunk at a time
+// (writeMem, with its fallback) when that does not write them all.
+func writeMemV(tid int, chunks []memChunk) error {
+	local := make([]unix.Iovec, 0, len(chunks))
+	remote := make([]unix.RemoteIovec, 0, len(chunks))
+	total := 0
+	for _, c := range chunks {
+		if len(c.data) == 0 {
+			continue
+		}
+		local = append(local, unix.Iovec{Base: &c.data[0], Len: uint64(len(c.data))})
+		remote = append(remote, unix.RemoteIovec{Base: uintptr(c.addr), Len: len(c.data)})
+		total += len(c.data)
+	}
+	if total == 0 {
+		return nil
+	}
+	if n, err := unix.ProcessVMWritev(tid, local, remote, 0); err == nil && n == total {
+		return nil
+	}
+	for _, c := range chunks {
+		if err := writeMem(tid, c.addr, c.data); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -103,6 +103,8 @@ type tracee struct {
 	// tree executes (0: none): the exec closes the guest's own when it is close-on-exec,
 	// and the program is still to be loaded from it then (closeExecFD).
 	execFD int
+	// loading is the self-finishing block an exec left the task to run (loader.go).
+	loading *loadingBlock
 	// The guest's execve filename and the host path the tracer gave the kernel instead,
 	// for AT_EXECFN.
 	execFilename, execTarget string
