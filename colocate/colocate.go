@@ -149,14 +149,18 @@ func (p *Placer) Add(tid int, parent *Task) *Task {
 		t.home.Store(parent.home.Load())
 	}
 	var set unix.CPUSet
-	if err := unix.SchedGetaffinity(tid, &set); err == nil {
-		var home unix.CPUSet
-		home.Set(int(t.home.Load()))
-		t.away = set == p.wide && set != home
-		t.released = set != p.wide && set != home
+	if parent == nil {
+		if err := unix.SchedGetaffinity(tid, &set); err == nil {
+			var home unix.CPUSet
+			home.Set(int(t.home.Load()))
+			t.away = set == p.wide && set != home
+			t.released = set != p.wide && set != home
+		}
 	}
 	p.mu.Lock()
-	if parent != nil && set == (unix.CPUSet{}) {
+	if parent != nil {
+		// A fork copies its parent's mask (kernel/fork.c, dup_task_struct), which the
+		// parent's state describes: no sched_getaffinity at every fork.
 		t.away, t.released = parent.away, parent.released
 	}
 	p.tasks[tid] = t

@@ -26,7 +26,7 @@ func (tr *tracer) enterExecve(t *tracee, e *syscalls.Entry) error {
 	if isAt {
 		pathArg, argvArg = 1, 2
 	}
-	filename, err := readString(t.tid, t.regs.arg(pathArg), t.pathBuf)
+	filename, win, err := readStringWindow(t.tid, t.regs.arg(pathArg), t.pathBuf)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (tr *tracer) enterExecve(t *tracee, e *syscalls.Entry) error {
 			}
 		}
 	}
-	argv, err := readArgv(t.tid, t.regs.arg(argvArg))
+	argv, err := readArgv(t.tid, t.regs.arg(argvArg), win)
 	if err != nil {
 		return err
 	}
@@ -213,7 +213,7 @@ func (tr *tracer) commLink(target, name string) (string, error) {
 }
 
 // readArgv reads a NULL-terminated array of string pointers.
-func readArgv(tid int, addr uint64) ([]string, error) {
+func readArgv(tid int, addr uint64, filename memWindow) ([]string, error) {
 	if addr == 0 {
 		return nil, nil
 	}
@@ -227,16 +227,26 @@ func readArgv(tid int, addr uint64) ([]string, error) {
 			n = 1
 		}
 		words := page[:n]
-		if err := readMem(tid, addr, unsafe.Slice((*byte)(unsafe.Pointer(&words[0])), n*8)); err != nil {
+		raw := unsafe.Slice((*byte)(unsafe.Pointer(&words[0])), n*8)
+		if err := readMem(tid, addr, raw); err != nil {
 			return nil, unix.EFAULT
 		}
+		// Shells and libcs keep argv's strings next to the array or the filename: those
+		// are in memory already read.
+		ptrs := memWindow{addr: addr, data: raw}
 		for _, p := range words {
 			if p == 0 {
 				return out, nil
 			}
-			s, err := readStringMax(tid, p, buf, argStrMax)
-			if err != nil {
-				return nil, unix.EFAULT
+			s, ok := filename.str(p)
+			if !ok {
+				s, ok = ptrs.str(p)
+			}
+			if !ok {
+				var err error
+				if s, err = readStringMax(tid, p, buf, argStrMax); err != nil {
+					return nil, unix.EFAULT
+				}
 			}
 			out = append(out, s)
 		}

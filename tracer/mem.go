@@ -95,6 +95,43 @@ func readStringMax(tid int, addr uint64, buf []byte, max int) (string, error) {
 	return "", unix.ENAMETOOLONG
 }
 
+// memWindow is tracee memory read once at a stop, kept so that strings inside it are
+// not read again.
+type memWindow struct {
+	addr uint64
+	data []byte
+}
+
+// str is the NUL-terminated string at p when the window holds all of it.
+func (w memWindow) str(p uint64) (string, bool) {
+	if p < w.addr || p >= w.addr+uint64(len(w.data)) {
+		return "", false
+	}
+	rest := w.data[p-w.addr:]
+	if i := bytes.IndexByte(rest, 0); i >= 0 {
+		return string(rest[:i]), true
+	}
+	return "", false
+}
+
+// readStringWindow is readString, also returning the memory its first read covered (from
+// addr to the end of its page).
+func readStringWindow(tid int, addr uint64, buf []byte) (string, memWindow, error) {
+	if addr == 0 {
+		return "", memWindow{}, unix.EFAULT
+	}
+	chunk := int(4096 - addr%4096)
+	first := make([]byte, chunk)
+	if readMem(tid, addr, first) == nil {
+		w := memWindow{addr: addr, data: first}
+		if s, ok := w.str(addr); ok {
+			return s, w, nil
+		}
+	}
+	s, err := readString(tid, addr, buf)
+	return s, memWindow{}, err
+}
+
 func readUint64(tid int, addr uint64) (uint64, error) {
 	var v uint64
 	b := unsafe.Slice((*byte)(unsafe.Pointer(&v)), 8)
