@@ -142,6 +142,7 @@ func (tr *tracer) loadProgram(t *tracee, plan *binfmt.Plan, img *execImage) erro
 					return err
 				}
 				t.loading = &loadingBlock{start: at, end: at + uint64(len(code)), calls: calls, results: results}
+				tr.logf(2, "pid %d: %s loaded by a self-finishing block of %d bytes at %#x", t.tid, plan.Host, len(code), at)
 				return nil
 			}
 		}
@@ -158,6 +159,7 @@ func (tr *tracer) loadProgram(t *tracee, plan *binfmt.Plan, img *execImage) erro
 	if err != nil {
 		return err
 	}
+	tr.logf(2, "pid %d: %s loaded by a block that trapped back at %#x", t.tid, plan.Host, codeAddr)
 	var reserved, base uint64 // where the span was reserved; the program's load bias
 	if prog.Dynamic {
 		reserved = rets[1]

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -398,6 +399,41 @@ func TestScratchDirectory(t *testing.T) {
 				got = groot(t, m, opts, cmd...)
 				if got.Code == 0 || !strings.Contains(got.Stderr, "scratch directory") {
 					t.Errorf("with $%s not writable: %v; want a failure naming the scratch directory", v, got)
+				}
+			})
+		}
+	}
+}
+
+// TestLoadingBlock checks which way a dynamic program is loaded in the ptrace engine:
+// under seccomp by a block that finishes by itself (no stop of its own), without seccomp
+// by one that traps back to the tracer; the program's output must be native's either way.
+func TestLoadingBlock(t *testing.T) {
+	if isProot {
+		t.Skip("groot's loader")
+	}
+	progs := []string{"hello-glibc"}
+	if _, err := os.Stat(filepath.Join(rootfs, "usr/local/bin/hello-musl")); err == nil {
+		progs = append(progs, "hello-musl")
+	}
+	proc := []bind{{"/proc", "/proc"}}
+	for _, m := range modes() {
+		if strings.HasPrefix(m.Name, "userns") {
+			continue
+		}
+		for _, p := range progs {
+			t.Run(m.Name+"/"+p, func(t *testing.T) {
+				want := native(t, proc, p, "a", "b c")
+				got := groot(t, m, append(bindOpts(proc), "-v", "2"), p, "a", "b c")
+				if got.Code != want.Code || got.Stdout != want.Stdout {
+					t.Fatalf("groot:\n%v\nnative:\n%v", got, want)
+				}
+				way := "loaded by a self-finishing block"
+				if slices.Contains(m.Env, "GROOT_NO_SECCOMP=1") {
+					way = "loaded by a block that trapped back"
+				}
+				if !strings.Contains(got.Stderr, way) {
+					t.Errorf("want %q in the log:\n%s", way, got.Stderr)
 				}
 			})
 		}
