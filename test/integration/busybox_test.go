@@ -71,6 +71,10 @@ func TestSameAsNative(t *testing.T) {
 		// The tracer may keep the guest on its own CPU (package colocate): the guest still
 		// sees every CPU groot was given, and a mask it sets itself is its own.
 		{name: "cpu-affinity", cmd: []string{"sh", "-c", "nproc; taskset -p $$ | sed 's/.*: //'; taskset -c 0 nproc; taskset -c 0 sh -c 'taskset -p $$' | sed 's/.*: //'"}},
+		// The seccomp filter must not bring the kernel's speculation mitigations for
+		// sandboxes onto the guest (SECCOMP_FILTER_FLAG_SPEC_ALLOW): where they are in
+		// "seccomp" mode the lines would read "force mitigated".
+		{name: "speculation-mitigations", binds: proc, cmd: []string{"sh", "-c", "grep -i '^Speculation' /proc/self/status"}},
 		{name: "symlink-readlink-rename", cmd: []string{"sh", "-c", "cd /tmp && rm -rf d && mkdir d && ln -s ../etc/passwd d/l && readlink d/l && head -1 d/l && mv d e && ls e && rm -r e"}},
 	}
 	for _, c := range cases {

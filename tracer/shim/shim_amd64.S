@@ -8,7 +8,12 @@
 #      needs that: ptrace(2), "Group-stop"); while it is stopped the tracer writes the
 #      seccomp filter into `filter` and its length into `fprog` (0: no filter),
 #   2. installs the filter: prctl(PR_SET_NO_NEW_PRIVS) (seccomp(2) requires it of an
-#      unprivileged caller), seccomp(SECCOMP_SET_MODE_FILTER),
+#      unprivileged caller), seccomp(SECCOMP_SET_MODE_FILTER) with
+#      SECCOMP_FILTER_FLAG_SPEC_ALLOW (Linux 4.17; retried without it before): the filter
+#      is for speed, not a security boundary, and without the flag a kernel whose
+#      speculation mitigations are in "seccomp" mode (x86 before 5.16, arm64 with dynamic
+#      SSBD) forces Speculative Store Bypass Disable, and on x86 IBPB at every context
+#      switch, on the whole guest (arch_seccomp_spec_mitigate),
 #   3. execs PATH with ARGV0 ARGS..., an execve the tracer translates like any other; a
 #      file the kernel cannot execute (ENOEXEC) is run by /bin/sh, as execvp(3) does.
 # When that fails it exits with the errno as its status; a failed prctl or seccomp exits
@@ -37,12 +42,19 @@ _start:
 	syscall
 	test rax, rax
 	jnz setup_failed
+	mov rax, 317                    # seccomp(SECCOMP_SET_MODE_FILTER,
+	mov rdi, 1                      #   SECCOMP_FILTER_FLAG_SPEC_ALLOW, &fprog)
+	mov esi, 4
+	lea rdx, [rip + fprog]
+	syscall
+	cmp rax, -22                    # EINVAL: Linux < 4.17, no such flag
+	jne 1f
 	mov rax, 317                    # seccomp(SECCOMP_SET_MODE_FILTER, 0, &fprog)
 	mov rdi, 1
 	xor esi, esi
 	lea rdx, [rip + fprog]
 	syscall
-	test rax, rax
+1:	test rax, rax
 	jnz setup_failed
 exec:
 	mov rcx, [r12]                  # argc

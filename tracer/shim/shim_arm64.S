@@ -21,12 +21,19 @@ _start:
 	mov	x4, #0
 	svc	#0
 	cbnz	x0, setup_failed
+	mov	x8, #277		// seccomp(SECCOMP_SET_MODE_FILTER,
+	mov	x0, #1			//   SECCOMP_FILTER_FLAG_SPEC_ALLOW, &fprog)
+	mov	x1, #4
+	adr	x2, fprog
+	svc	#0
+	cmn	x0, #22			// EINVAL: Linux < 4.17, no such flag
+	b.ne	1f
 	mov	x8, #277		// seccomp(SECCOMP_SET_MODE_FILTER, 0, &fprog)
 	mov	x0, #1
 	mov	x1, #0
 	adr	x2, fprog
 	svc	#0
-	cbnz	x0, setup_failed
+1:	cbnz	x0, setup_failed
 exec:
 	ldr	x9, [x19]		// argc
 	add	x2, x19, x9, lsl #3
