@@ -328,11 +328,18 @@ func target(w workload, t tool, o outcome, all map[string]outcome) string {
 		}
 		if up := all["proot-upstream"]; up.med > 0 || up.bad != "" {
 			k := timed && up.bad == "" && up.med > 0
-			goal := "<= 0.80x proot-upstream"
-			if k {
-				goal = fmt.Sprintf("<= 0.80x proot-upstream (%.2fx)", float64(o.med)/float64(up.med))
+			switch {
+			case w.name == "true":
+				// The start-up target is the 12 ms above; its 20% over upstream
+				// PRoot is for the workloads. Shown, not judged.
+				if k {
+					goals = append(goals, fmt.Sprintf("%.2fx proot-upstream", float64(o.med)/float64(up.med)))
+				}
+			case k:
+				goals = append(goals, verdict(fmt.Sprintf("<= 0.80x proot-upstream (%.2fx)", float64(o.med)/float64(up.med)), float64(o.med) <= 0.8*float64(up.med), true))
+			default:
+				goals = append(goals, verdict("<= 0.80x proot-upstream", false, false))
 			}
-			goals = append(goals, verdict(goal, k && float64(o.med) <= 0.8*float64(up.med), k))
 		}
 		if w.name == "make" {
 			goals = append(goals, verdict("own RSS < 40 MiB", o.ownKiB < 40*1024, o.ownKiB > 0))
