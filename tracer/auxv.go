@@ -1,9 +1,6 @@
 package tracer
 
-import (
-	"encoding/binary"
-	"fmt"
-)
+import "fmt"
 
 // Auxiliary vector keys (include/uapi/linux/auxvec.h).
 const (
@@ -55,10 +52,8 @@ func (img *execImage) setAuxv(key, v uint64) {
 
 // auxvSlot is the address of key's value in the tracee's vector.
 func (img *execImage) auxvSlot(key uint64) (uint64, bool) {
-	for i := 0; i+16 <= len(img.auxv); i += 16 {
-		if binary.NativeEndian.Uint64(img.auxv[i:]) == key {
-			return img.auxvAddr + uint64(i) + 8, true
-		}
+	if i := auxvIndex(img.auxv, key); i >= 0 {
+		return img.auxvAddr + uint64(i), true
 	}
 	return 0, false
 }

@@ -84,26 +84,22 @@ type injectedCall struct {
 // the 8*len(calls) writable bytes at results. The code bytes and the registers are
 // restored afterwards, and signals that arrived meanwhile are queued again. It returns
 // each call's result; an error result is reported as the first failed call's error.
-//
-// The code goes in through /proc/PID/mem: it writes read-only pages (FOLL_FORCE, as
-// PTRACE_POKEDATA does, but in one call) and keeps the instruction cache coherent
-// (copy_to_user_page flushes it on arm64).
 func runBlock(t *tracee, saved regs, codeAddr uint64, calls []injectedCall, results uint64) ([]uint64, error) {
 	code, err := encodeBlock(calls, results, nil)
 	if err != nil {
 		return nil, err
 	}
-	mem, err := unix.Open("/proc/"+strconv.Itoa(t.tid)+"/mem", unix.O_RDWR|unix.O_CLOEXEC, 0)
+	mem, err := openMem(t.tid, unix.O_RDWR)
 	if err != nil {
-		return nil, fmt.Errorf("open /proc/%d/mem: %w", t.tid, err)
+		return nil, err
 	}
 	defer unix.Close(mem)
 	orig := make([]byte, len(code))
 	if n, err := unix.Pread(mem, orig, int64(codeAddr)); err != nil || n != len(orig) {
 		return nil, fmt.Errorf("read %d bytes of code at %#x: %v (%d read)", len(orig), codeAddr, err, n)
 	}
-	if n, err := unix.Pwrite(mem, code, int64(codeAddr)); err != nil || n != len(code) {
-		return nil, fmt.Errorf("write %d bytes of code at %#x: %v (%d written)", len(code), codeAddr, err, n)
+	if err := pwriteCode(mem, codeAddr, code); err != nil {
+		return nil, err
 	}
 	var sigs []unix.Signal
 	restore := func() {
@@ -149,6 +145,26 @@ func runBlock(t *tracee, saved regs, codeAddr uint64, calls []injectedCall, resu
 		return nil, err
 	}
 	return blockResults(calls, out)
+}
+
+// openMem opens the tracee's /proc/PID/mem, through which code goes in: it writes
+// read-only pages (FOLL_FORCE, as PTRACE_POKEDATA does, but in one call) and keeps the
+// instruction cache coherent (copy_to_user_page flushes it on arm64). It must be opened
+// after the exec whose image it is to write: it holds the mm it was opened on.
+func openMem(tid, mode int) (int, error) {
+	mem, err := unix.Open("/proc/"+strconv.Itoa(tid)+"/mem", mode|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("open /proc/%d/mem: %w", tid, err)
+	}
+	return mem, nil
+}
+
+// pwriteCode writes code at addr through an open /proc/PID/mem.
+func pwriteCode(mem int, addr uint64, code []byte) error {
+	if n, err := unix.Pwrite(mem, code, int64(addr)); err != nil || n != len(code) {
+		return fmt.Errorf("write %d bytes of code at %#x: %v (%d written)", len(code), addr, err, n)
+	}
+	return nil
 }
 
 // blockResults decodes the results a block stored (out) and reports the first failed

@@ -93,22 +93,18 @@ func x86Operand(b []byte, r byte, a operand) []byte {
 // imm32` (B8+r, zero-extending), `mov r64, simm32` (REX.W C7 /0) or `mov r64, imm64`
 // (REX.W B8+r).
 func x86MovImm(b []byte, r byte, v uint64) []byte {
-	switch {
-	case v < 1<<32:
+	if v < 1<<32 {
 		if r >= 8 {
-			b = append(b, 0x41)
+			b = append(b, 0x41) // REX.B
 		}
 		return binary.LittleEndian.AppendUint32(append(b, 0xb8+(r&7)), uint32(v))
-	case int64(v) == int64(int32(v)):
-		rex := byte(0x48)
-		if r >= 8 {
-			rex |= 1
-		}
-		return binary.LittleEndian.AppendUint32(append(b, rex, 0xc7, 0xc0|(r&7)), uint32(v))
 	}
-	rex := byte(0x48)
+	rex := byte(0x48) // REX.W, and REX.B for r8-r15
 	if r >= 8 {
 		rex |= 1
+	}
+	if int64(v) == int64(int32(v)) {
+		return binary.LittleEndian.AppendUint32(append(b, rex, 0xc7, 0xc0|(r&7)), uint32(v))
 	}
 	return binary.LittleEndian.AppendUint64(append(b, rex, 0xb8+(r&7)), v)
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"strconv"
 
 	"github.com/groot-sandbox/groot/binfmt"
 	"golang.org/x/sys/unix"
@@ -225,19 +224,14 @@ func blockSlack(interp *binfmt.ELF, bias, entry, page uint64) (lo, hi uint64, ok
 	return 0, 0, false
 }
 
-// writeCode writes code at addr through /proc/PID/mem, which writes read-only pages
-// (FOLL_FORCE, as PTRACE_POKEDATA does, but in one call) and keeps the instruction cache
-// coherent (copy_to_user_page flushes it on arm64).
+// writeCode writes code at addr in the tracee (openMem).
 func writeCode(tid int, addr uint64, code []byte) error {
-	mem, err := unix.Open("/proc/"+strconv.Itoa(tid)+"/mem", unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	mem, err := openMem(tid, unix.O_WRONLY)
 	if err != nil {
-		return fmt.Errorf("open /proc/%d/mem: %w", tid, err)
+		return err
 	}
 	defer unix.Close(mem)
-	if n, err := unix.Pwrite(mem, code, int64(addr)); err != nil || n != len(code) {
-		return fmt.Errorf("write %d bytes of code at %#x: %v (%d written)", len(code), addr, err, n)
-	}
-	return nil
+	return pwriteCode(mem, addr, code)
 }
 
 // blockSite picks where the loading block's code goes: at the interpreter's entry point
@@ -311,12 +305,20 @@ func readAuxv(tid int, sp uint64) (uint64, []byte, error) {
 	return sp + uint64(start)*8, buf[start*8 : (i+2)*8], nil
 }
 
-// auxvValue returns key's value in the vector auxv (0 when absent).
-func auxvValue(auxv []byte, key uint64) uint64 {
+// auxvIndex is the offset of key's value in the vector auxv (-1 when absent).
+func auxvIndex(auxv []byte, key uint64) int {
 	for i := 0; i+16 <= len(auxv); i += 16 {
 		if binary.NativeEndian.Uint64(auxv[i:]) == key {
-			return binary.NativeEndian.Uint64(auxv[i+8:])
+			return i + 8
 		}
+	}
+	return -1
+}
+
+// auxvValue returns key's value in the vector auxv (0 when absent).
+func auxvValue(auxv []byte, key uint64) uint64 {
+	if i := auxvIndex(auxv, key); i >= 0 {
+		return binary.NativeEndian.Uint64(auxv[i:])
 	}
 	return 0
 }

@@ -363,7 +363,6 @@ func (tr *tracer) execed(t *tracee) *tracee {
 			if err == nil {
 				err = img.flush(t)
 			}
-			t.closeExecFD()
 			if err != nil {
 				tr.invariant(t, "load %s: %v", plan.Guest, err)
 				_ = unix.Kill(t.tid, unix.SIGKILL)
