@@ -5,7 +5,7 @@ package binfmt
 
 import (
 	"bytes"
-	"debug/elf"
+	"encoding/binary"
 	"errors"
 	"io"
 	"path"
@@ -208,7 +208,7 @@ func openFile(host string) (int, error) {
 	return fd, nil
 }
 
-// fdReader reads an open file at offsets (pread), for debug/elf.
+// fdReader reads an open file at offsets (pread), for parseELF.
 type fdReader int
 
 func (fd fdReader) ReadAt(b []byte, off int64) (int, error) {
@@ -313,45 +313,63 @@ func readELF(fd int) (*ELF, error) {
 	return e, nil
 }
 
+// parseELF reads the ELF header and program headers with the checks of the kernel's
+// load_elf_binary and load_elf_phdrs (fs/binfmt_elf.c), which ignore section headers: a
+// program whose section headers are damaged or stripped still runs. Both architectures
+// groot runs on are little-endian, and the kernel reads the header in its own order.
 func parseELF(r io.ReaderAt) (*ELF, error) {
-	ef, err := elf.NewFile(r)
-	if err != nil {
+	var h [elf64Ehdr]byte
+	if _, err := r.ReadAt(h[:], 0); err != nil {
 		return nil, unix.ENOEXEC
 	}
-	defer ef.Close()
-	if ef.Class != elf.ELFCLASS64 || ef.Machine != nativeMachine || (ef.Type != elf.ET_EXEC && ef.Type != elf.ET_DYN) {
+	le := binary.LittleEndian
+	typ := le.Uint16(h[ehType:])
+	if string(h[:len(elfMag)]) != elfMag || h[eiClass] != elfClass64 ||
+		(typ != etExec && typ != etDyn) || le.Uint16(h[ehMachine:]) != nativeMachine {
 		return nil, unix.ENOEXEC
 	}
-	e := &ELF{Dynamic: ef.Type == elf.ET_DYN, Entry: ef.Entry, Phentsize: 56, Phnum: uint64(len(ef.Progs))}
-	// debug/elf does not expose e_phoff; it is at offset 32 of an ELF64 header.
-	var hdr [8]byte
-	if _, err := r.ReadAt(hdr[:], 32); err != nil {
+	phnum := int(le.Uint16(h[ehPhnum:]))
+	if le.Uint16(h[ehPhentsize:]) != elf64Phdr || phnum == 0 || phnum*elf64Phdr > phdrsMax {
 		return nil, unix.ENOEXEC
 	}
-	e.Phoff = ef.ByteOrder.Uint64(hdr[:])
+	e := &ELF{Dynamic: typ == etDyn, Entry: le.Uint64(h[ehEntry:]), Phoff: le.Uint64(h[ehPhoff:]),
+		Phentsize: elf64Phdr, Phnum: uint64(phnum)}
+	phdrs := make([]byte, phnum*elf64Phdr)
+	// An offset past 2^63 turns negative: pread says EINVAL, the kernel's read fails too.
+	if _, err := r.ReadAt(phdrs, int64(e.Phoff)); err != nil {
+		return nil, unix.ENOEXEC
+	}
 	phdrSet := false
-	for _, p := range ef.Progs {
-		switch p.Type {
-		case elf.PT_PHDR:
-			e.PhdrVaddr, phdrSet = p.Vaddr, true
-		case elf.PT_INTERP:
-			b := make([]byte, p.Filesz)
-			if _, err := p.ReadAt(b, 0); err != nil {
+	for i := 0; i < phnum; i++ {
+		p := phdrs[i*elf64Phdr : (i+1)*elf64Phdr]
+		switch le.Uint32(p[phType:]) {
+		case ptPhdr:
+			e.PhdrVaddr, phdrSet = le.Uint64(p[phVaddr:]), true
+		case ptInterp:
+			// The kernel's bounds: at least one byte and a NUL, at most PATH_MAX, NUL-ended.
+			size, off := le.Uint64(p[phFilesz:]), le.Uint64(p[phOffset:])
+			if size < 2 || size > unix.PathMax {
 				return nil, unix.ENOEXEC
 			}
-			e.Interp = string(bytes.TrimRight(b, "\x00"))
-		case elf.PT_LOAD:
+			b := make([]byte, size)
+			if _, err := r.ReadAt(b, int64(off)); err != nil || b[size-1] != 0 {
+				return nil, unix.ENOEXEC
+			}
+			e.Interp = string(b[:bytes.IndexByte(b, 0)])
+		case ptLoad:
+			flags := le.Uint32(p[phFlags:])
 			prot := 0
-			if p.Flags&elf.PF_R != 0 {
+			if flags&pfR != 0 {
 				prot |= unix.PROT_READ
 			}
-			if p.Flags&elf.PF_W != 0 {
+			if flags&pfW != 0 {
 				prot |= unix.PROT_WRITE
 			}
-			if p.Flags&elf.PF_X != 0 {
+			if flags&pfX != 0 {
 				prot |= unix.PROT_EXEC
 			}
-			e.Loads = append(e.Loads, Segment{Vaddr: p.Vaddr, Memsz: p.Memsz, Filesz: p.Filesz, Offset: p.Off, Align: p.Align, Prot: prot})
+			e.Loads = append(e.Loads, Segment{Vaddr: le.Uint64(p[phVaddr:]), Memsz: le.Uint64(p[phMemsz:]),
+				Filesz: le.Uint64(p[phFilesz:]), Offset: le.Uint64(p[phOffset:]), Align: le.Uint64(p[phAlign:]), Prot: prot})
 		}
 	}
 	if !phdrSet {

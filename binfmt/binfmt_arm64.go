@@ -1,6 +1,4 @@
 package binfmt
 
-import "debug/elf"
-
 // nativeMachine is the ELF e_machine this kernel executes.
-const nativeMachine = elf.EM_AARCH64
+const nativeMachine = emAarch64

@@ -24,7 +24,6 @@
 package tracer
 
 import (
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -132,7 +131,7 @@ func Run(cfg *config.Config) (int, error) {
 		if err := HaveSeccompTrace(); err == nil {
 			tr.seccomp = true
 			var b [8]byte
-			if _, err := rand.Read(b[:]); err == nil {
+			if n, err := unix.Getrandom(b[:], 0); err == nil && n == len(b) {
 				tr.openCookie = binary.NativeEndian.Uint64(b[:])
 			}
 		} else {

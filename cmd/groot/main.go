@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime/pprof"
 
 	"github.com/groot-sandbox/groot/config"
 	"github.com/groot-sandbox/groot/tracer"
@@ -25,14 +24,7 @@ func main() {
 		userns.ChildMain()
 	}
 	if f := os.Getenv("GROOT_CPUPROFILE"); f != "" {
-		// groot's own CPU profile, for tuning the tracer (go tool pprof).
-		if out, err := os.Create(f); err == nil {
-			_ = pprof.StartCPUProfile(out)
-			status := run(os.Args[1:])
-			pprof.StopCPUProfile()
-			out.Close()
-			os.Exit(status)
-		}
+		os.Exit(profiled(f, func() int { return run(os.Args[1:]) }))
 	}
 	os.Exit(run(os.Args[1:]))
 }

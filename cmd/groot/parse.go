@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -418,7 +417,7 @@ func canonicalTable(rootfs string, binds []bindings.Binding) (*bindings.Table, e
 // generatedHostname names the guest of --unshare-all: "groot-" and 8 random hex digits.
 func generatedHostname() string {
 	var b [4]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	if n, err := unix.Getrandom(b[:], 0); err != nil || n != len(b) {
 		return "groot"
 	}
 	return fmt.Sprintf("groot-%x", b)
