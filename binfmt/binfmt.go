@@ -339,20 +339,27 @@ func parseELF(r io.ReaderAt) (*ELF, error) {
 	if _, err := r.ReadAt(phdrs, int64(e.Phoff)); err != nil {
 		return nil, unix.ENOEXEC
 	}
-	phdrSet := false
+	phdrSet, interpSeen := false, false
 	for i := 0; i < phnum; i++ {
 		p := phdrs[i*elf64Phdr : (i+1)*elf64Phdr]
 		switch le.Uint32(p[phType:]) {
 		case ptPhdr:
 			e.PhdrVaddr, phdrSet = le.Uint64(p[phVaddr:]), true
 		case ptInterp:
+			if interpSeen {
+				break // the kernel takes the first PT_INTERP and ignores the others
+			}
+			interpSeen = true
 			// The kernel's bounds: at least one byte and a NUL, at most PATH_MAX, NUL-ended.
 			size, off := le.Uint64(p[phFilesz:]), le.Uint64(p[phOffset:])
 			if size < 2 || size > unix.PathMax {
 				return nil, unix.ENOEXEC
 			}
 			b := make([]byte, size)
-			if _, err := r.ReadAt(b, int64(off)); err != nil || b[size-1] != 0 {
+			if _, err := r.ReadAt(b, int64(off)); err != nil {
+				return nil, unix.EIO // elf_read: a short read is EIO, and execve says so
+			}
+			if b[size-1] != 0 {
 				return nil, unix.ENOEXEC
 			}
 			e.Interp = string(b[:bytes.IndexByte(b, 0)])

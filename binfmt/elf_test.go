@@ -89,6 +89,24 @@ func TestParseELFAgreesWithKernel(t *testing.T) {
 			le.PutUint64(p[phOffset:], 1)
 			le.PutUint64(p[phFilesz:], 1)
 		},
+		"interp past the end": func(b []byte) {
+			p := b[phoff:]
+			le.PutUint32(p[phType:], ptInterp)
+			le.PutUint64(p[phOffset:], uint64(len(b)))
+			le.PutUint64(p[phFilesz:], 16)
+		},
+		"two interpreters, the second bad": func(b []byte) {
+			// The first names a file that does not exist (the kernel's execve: ENOENT), the
+			// second is malformed (ENOEXEC if it counted): only the first counts.
+			copy(b[9:], "/\x01\x00") // in e_ident's padding, which the kernel ignores
+			p := b[phoff:]
+			le.PutUint32(p[phType:], ptInterp)
+			le.PutUint64(p[phOffset:], 9)
+			le.PutUint64(p[phFilesz:], 3)
+			p = b[phoff+elf64Phdr:]
+			le.PutUint32(p[phType:], ptInterp)
+			le.PutUint64(p[phFilesz:], 1)
+		},
 	}
 	dir := t.TempDir()
 	for name, damage := range cases {
@@ -101,9 +119,17 @@ func TestParseELFAgreesWithKernel(t *testing.T) {
 		}
 		_, parseErr := parseELF(bytes.NewReader(b))
 		runErr := exec.Command(file, "true").Run()
-		kernelRefused := errors.Is(runErr, unix.ENOEXEC)
-		if (parseErr == unix.ENOEXEC) != kernelRefused {
+		var kernelErr error
+		var errno unix.Errno
+		if errors.As(runErr, &errno) {
+			kernelErr = errno
+		}
+		if parseErr != nil && parseErr != kernelErr {
 			t.Errorf("%s: parseELF says %v, the kernel's execve says %v", name, parseErr, runErr)
+		}
+		if parseErr == nil && kernelErr != nil && kernelErr != unix.ENOENT {
+			// ENOENT: an interpreter that parses but does not exist, the loader's business.
+			t.Errorf("%s: parseELF accepts it, the kernel's execve says %v", name, runErr)
 		}
 	}
 }
