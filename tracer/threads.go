@@ -317,6 +317,10 @@ func (tr *tracer) startThread(th *tracerThread) error {
 	tr.wg.Add(1)
 	go offMainThread(func() {
 		defer tr.wg.Done()
+		if err := colocate.Foreground(); err != nil {
+			ready <- fmt.Errorf("sched_setattr (tracer thread): %w", err)
+			return
+		}
 		if err := colocate.Pin(th.cpu); err != nil {
 			ready <- fmt.Errorf("pin to cpu %d: %w", th.cpu, err)
 			return

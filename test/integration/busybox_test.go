@@ -75,6 +75,10 @@ func TestSameAsNative(t *testing.T) {
 		// sandboxes onto the guest (SECCOMP_FILTER_FLAG_SPEC_ALLOW): where they are in
 		// "seccomp" mode the lines would read "force mitigated".
 		{name: "speculation-mitigations", binds: proc, cmd: []string{"sh", "-c", "grep -i '^Speculation' /proc/self/status"}},
+		// groot's own threads run SCHED_BATCH (package colocate): the guest, forked from a
+		// tracer thread, keeps the policy and nice value groot was started with
+		// (/proc/PID/stat fields 19 and 41).
+		{name: "scheduling-policy", binds: proc, cmd: []string{"sh", "-c", "cut -d' ' -f19,41 /proc/self/stat; sh -c 'cut -d\" \" -f19,41 /proc/self/stat'"}},
 		{name: "symlink-readlink-rename", cmd: []string{"sh", "-c", "cd /tmp && rm -rf d && mkdir d && ln -s ../etc/passwd d/l && readlink d/l && head -1 d/l && mv d e && ls e && rm -r e"}},
 	}
 	for _, c := range cases {
