@@ -74,14 +74,15 @@ func TestParseELFAgreesWithKernel(t *testing.T) {
 	le := binary.LittleEndian
 	phoff := le.Uint64(orig[ehPhoff:])
 	cases := map[string]func(b []byte){
-		"as is":               func(b []byte) {},
-		"section headers far": func(b []byte) { le.PutUint64(b[0x28:], 1<<40) },
-		"section count huge":  func(b []byte) { le.PutUint16(b[0x3c:], 0xffff) },
-		"bad magic":           func(b []byte) { b[1] = 'X' },
-		"core file":           func(b []byte) { le.PutUint16(b[ehType:], 4) },
-		"other machine":       func(b []byte) { le.PutUint16(b[ehMachine:], 3) },
-		"phentsize 32":        func(b []byte) { le.PutUint16(b[ehPhentsize:], 32) },
-		"no program headers":  func(b []byte) { le.PutUint16(b[ehPhnum:], 0) },
+		"as is":                func(b []byte) {},
+		"section headers far":  func(b []byte) { le.PutUint64(b[0x28:], 1<<40) },
+		"section count huge":   func(b []byte) { le.PutUint16(b[0x3c:], 0xffff) },
+		"bad magic":            func(b []byte) { b[1] = 'X' },
+		"core file":            func(b []byte) { le.PutUint16(b[ehType:], 4) },
+		"other machine":        func(b []byte) { le.PutUint16(b[ehMachine:], 3) },
+		"phentsize 32":         func(b []byte) { le.PutUint16(b[ehPhentsize:], 32) },
+		"no program headers":   func(b []byte) { le.PutUint16(b[ehPhnum:], 0) },
+		"headers past the end": func(b []byte) { le.PutUint64(b[ehPhoff:], uint64(len(b))) },
 		"interp no NUL": func(b []byte) {
 			// Turn the first program header into a PT_INTERP of one byte without NUL.
 			p := b[phoff:]
