@@ -31,9 +31,9 @@ var (
 	original     unix.SchedAttr
 )
 
-// Background makes every thread groot has now SCHED_BATCH, when groot runs SCHED_NORMAL
-// (SCHED_OTHER); any other policy the user chose for it is left as it is. Tracer threads
-// call Foreground.
+// Background makes every thread groot has now but the caller (the first tracer thread)
+// SCHED_BATCH, when groot runs SCHED_NORMAL (SCHED_OTHER); any other policy the user chose
+// for it is left as it is. Tracer threads started later call Foreground.
 func Background() {
 	attr, err := unix.SchedGetAttr(0, 0)
 	if err != nil || attr.Policy != unix.SCHED_NORMAL {
@@ -46,8 +46,9 @@ func Background() {
 	}
 	batch := *attr
 	batch.Policy = unix.SCHED_BATCH
+	self := unix.Gettid()
 	for _, t := range tasks {
-		if tid, err := strconv.Atoi(t.Name()); err == nil {
+		if tid, err := strconv.Atoi(t.Name()); err == nil && tid != self {
 			b := batch
 			_ = unix.SchedSetAttr(tid, &b, 0)
 		}

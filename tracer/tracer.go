@@ -208,9 +208,6 @@ func (tr *tracer) trace(hostCwd, guestCwd string) (int, error) {
 	// groot's other threads stop preempting the guest and the tracer; this one, and the
 	// guest forked from it, keep groot's own policy.
 	colocate.Background()
-	if err := colocate.Foreground(); err != nil {
-		return 0, fmt.Errorf("sched_setattr (tracer thread): %w", err)
-	}
 	if err := quietTraceeStops(); err != nil {
 		tr.logf(1, "SIGCHLD with SA_NOCLDSTOP: %v (a signal per tracee stop then)", err)
 	}
