@@ -193,6 +193,47 @@ func TestFastResolveAgreesWithWalk(t *testing.T) {
 	}
 }
 
+// TestDirCacheAgreesWithWalk resolves every path of TestFastResolveAgreesWithWalk twice
+// with a DirCache (the first fills it, the second looks up the last component in it) and
+// checks the answers against the walk's, and Dir and Name against Host.
+func TestDirCacheAgreesWithWalk(t *testing.T) {
+	_, _, r := fixture(t)
+	r.Dirs = NewDirCache()
+	defer r.Dirs.Flush()
+	paths := []string{"/etc/passwd", "etc/passwd", "//etc//passwd", "/etc/alt", "/lib/libc.so", "/usr/lib/libc.so",
+		"/usr/lib", "/mnt/data/file", "/etc/newfile", "/nope/file", "/dangling", "/etc/passwd/x", "/loopa",
+		"/n1", "/file", "/noperm/secret", "/chain1", "/up2/passwd", "/usr/lib/../lib/libc.so", "/etc/..", "/etc/."}
+	hits := 0
+	for _, dir := range []string{"/", "/usr", "/mnt/data"} {
+		for _, p := range paths {
+			for _, follow := range []bool{true, false} {
+				for round := 0; round < 2; round++ {
+					got, err := r.Resolve(dir, p, follow)
+					noOpenat2.Store(true)
+					want, werr := r.walk(dir, p, follow)
+					noOpenat2.Store(false)
+					if got.Dir > 0 {
+						hits++
+						var viaDir, viaHost unix.Stat_t
+						if err := unix.Fstatat(got.Dir, got.Name, &viaDir, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+							t.Errorf("%q: fstatat(Dir, %q): %v", p, got.Name, err)
+						} else if unix.Lstat(got.Host, &viaHost) != nil || viaDir.Ino != viaHost.Ino || viaDir.Dev != viaHost.Dev {
+							t.Errorf("%q: Dir/Name %q is not Host %s", p, got.Name, got.Host)
+						}
+						got.Dir, got.Name = 0, ""
+					}
+					if (err == nil) != (werr == nil) || err == nil && got != want {
+						t.Errorf("dir %s path %q follow %v round %d: %+v, %v; walk %+v, %v", dir, p, follow, round, got, err, want, werr)
+					}
+				}
+			}
+		}
+	}
+	if hits == 0 {
+		t.Error("no resolution looked up its last component in the cache")
+	}
+}
+
 // TestResolveMatchesKernel checks the errno rules against the host kernel on a tree whose
 // symlinks are all relative, where the guest walk and the native walk must agree.
 func TestResolveMatchesKernel(t *testing.T) {

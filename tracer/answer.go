@@ -53,11 +53,17 @@ func (tr *tracer) answerStat(t *tracee, e *syscalls.Entry, view func(ownership.K
 	if !follow {
 		flags = unix.AT_SYMLINK_NOFOLLOW
 	}
+	// The file as the path resolution found it: relative to a cached directory, one
+	// component to look up (pathmap.DirCache), or the whole path.
+	atDir, atName := unix.AT_FDCWD, path
+	if t.argDir[0] > 0 && path == t.argHost[0] {
+		atDir, atName = t.argDir[0], t.argName[0]
+	}
 	if e.Fake == syscalls.FakeStatx {
 		// statx(dfd, path, flags, mask, buf): the sync flags and the mask are the guest's.
 		sflags := int(t.orig.arg(2)) & (unix.AT_STATX_FORCE_SYNC | unix.AT_STATX_DONT_SYNC | unix.AT_NO_AUTOMOUNT)
 		var stx unix.Statx_t
-		err := unix.Statx(unix.AT_FDCWD, path, flags|sflags, int(t.orig.arg(3)), &stx)
+		err := unix.Statx(atDir, atName, flags|sflags, int(t.orig.arg(3)), &stx)
 		if err == unix.EACCES && tr.grantSearchFor(t, path) {
 			err = unix.Statx(unix.AT_FDCWD, path, flags|sflags, int(t.orig.arg(3)), &stx)
 		}
@@ -79,6 +85,9 @@ func (tr *tracer) answerStat(t *tracee, e *syscalls.Entry, view func(ownership.K
 	}
 	dirfd, rel, done := t.localFD(path)
 	defer done()
+	if atDir != unix.AT_FDCWD {
+		dirfd, rel = atDir, atName
+	}
 	if rel == "" {
 		flags |= unix.AT_EMPTY_PATH
 	}
@@ -188,4 +197,34 @@ func (tr *tracer) answerMetadata(t *tracee, e *syscalls.Entry) {
 	case syscalls.FakeAccess:
 		tr.answerAccess(t, e)
 	}
+}
+
+// dirsChanged flushes the DirCache at the entry of a call that can change what its
+// descriptors stand for: a rename (of a directory on the way), rmdir, a chmod (of a
+// directory's search bit). Flushed at the entry, the cache could be filled again by
+// another task's stop before the kernel makes the change; the task's next stop flushes
+// it once more.
+func (tr *tracer) dirsChanged(t *tracee, e *syscalls.Entry) {
+	if tr.dirs == nil {
+		return
+	}
+	tr.dirs.Trim()
+	if t.flushDirs {
+		tr.dirs.Flush()
+		t.flushDirs = false
+	}
+	if e == nil {
+		return
+	}
+	switch e.Name {
+	case "rename", "renameat", "renameat2", "rmdir", "chmod", "fchmodat", "fchmodat2":
+	case "unlinkat":
+		if t.regs.arg(2)&unix.AT_REMOVEDIR == 0 {
+			return
+		}
+	default:
+		return
+	}
+	tr.dirs.Flush()
+	t.flushDirs = true
 }

@@ -126,9 +126,16 @@ type tracee struct {
 
 	// The path arguments of the current syscall as the kernel gets them (host paths, or
 	// the guest's own relative string), for fake root's own file operations.
-	argHost    [2]string
-	argSet     [2]bool // false: a NULL pointer
-	argFollow  [2]bool
+	argHost   [2]string
+	argSet    [2]bool // false: a NULL pointer
+	argFollow [2]bool
+	// argDir and argName name argHost relative to a directory of the tracer's DirCache
+	// (argDir 0: none): the tracer's own stat of it looks up one component.
+	argDir  [2]int
+	argName [2]string
+	// flushDirs: the task's last call could change what the DirCache's descriptors
+	// stand for, and the cache is flushed again at its next stop (see dirsChanged).
+	flushDirs  bool
 	lastPath   string // resolveArgBase's last string read, and whether it read one
 	lastPathOK bool
 	lastFollow bool

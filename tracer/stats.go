@@ -69,8 +69,8 @@ func (s *stopStats) report() {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "groot: %d stops\n", total)
-	fmt.Fprintf(&b, "groot: path resolutions: %d in one openat2, %d walked (%d readlink probes)\n",
-		pathmap.Counts.Fast.Load(), pathmap.Counts.Walk.Load(), pathmap.Counts.WalkSyscalls.Load())
+	fmt.Fprintf(&b, "groot: path resolutions: %d fast (%d of them in a cached directory), %d walked (%d readlink probes)\n",
+		pathmap.Counts.Fast.Load(), pathmap.Counts.Cached.Load(), pathmap.Counts.Walk.Load(), pathmap.Counts.WalkSyscalls.Load())
 	for _, m := range []map[string]int{s.byKind, s.bySyscall} {
 		keys := make([]string, 0, len(m))
 		for k := range m {

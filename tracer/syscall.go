@@ -44,6 +44,7 @@ func (tr *tracer) enter(t *tracee) bool {
 	t.placed = t.placed[:0]
 	nr := t.regs.sysno()
 	e := syscalls.Lookup(nr)
+	tr.dirsChanged(t, e)
 	if tr.verbose >= 3 {
 		tr.logf(3, "pid %d: %s(%#x, %#x, %#x, %#x)", t.tid, syscalls.Name(nr), t.regs.arg(0), t.regs.arg(1), t.regs.arg(2), t.regs.arg(3))
 	}
@@ -250,8 +251,10 @@ func (tr *tracer) translatePaths(t *tracee, e *syscalls.Entry) error {
 		if k < len(t.argHost) {
 			// What the kernel will resolve: the guest's string unless rewritten below.
 			t.argHost[k], t.argSet[k], t.argFollow[k] = t.lastPath, t.lastPathOK, t.lastFollow
+			t.argDir[k], t.argName[k] = 0, ""
 			if err == nil && !asIs {
 				t.argHost[k] = res.Host
+				t.argDir[k], t.argName[k] = res.Dir, res.Name
 			}
 		}
 		if err != nil {
@@ -427,7 +430,7 @@ func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg, shortcut bool) (
 			dir, hostDir = d, h
 		}
 	}
-	res := pathmap.Resolver{Table: tr.table, Proc: t, Root: t.fs.root}
+	res := pathmap.Resolver{Table: tr.table, Proc: t, Root: t.fs.root, Dirs: tr.dirs}
 	r, err := tr.resolveBypassing(t, &res, dir, path, follow)
 	if err != nil || !relative || hasDotDot(path) {
 		return r, false, err

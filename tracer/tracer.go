@@ -79,6 +79,10 @@ type tracer struct {
 	// place keeps the guest on the tracer's CPU while that is cheaper (package
 	// colocate); nil when it does not (GROOT_COLOCATE=0, one CPU).
 	place *colocate.Placer
+	// dirs caches rootfs directories for path resolution (pathmap.DirCache); nil under
+	// fake root (its permission bypass changes directory modes) and with
+	// GROOT_NO_DIRCACHE=1.
+	dirs *pathmap.DirCache
 
 	// mu guards all of the above once there are several tracer threads (threads.go);
 	// cur is the thread that holds it.
@@ -146,6 +150,9 @@ func Run(cfg *config.Config) (int, error) {
 	}
 	if err := cfg.Table.AddGlue(filepath.Join(scratch, "glue")); err != nil {
 		return 0, fmt.Errorf("bindings: %w", err)
+	}
+	if tr.fake == nil && os.Getenv("GROOT_NO_DIRCACHE") == "" {
+		tr.dirs = pathmap.NewDirCache()
 	}
 	tr.uts = newUTSState(cfg)
 	tr.stats = newStopStats()

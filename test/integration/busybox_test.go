@@ -79,6 +79,13 @@ func TestSameAsNative(t *testing.T) {
 		// tracer thread, keeps the policy and nice value groot was started with
 		// (/proc/PID/stat fields 19 and 41).
 		{name: "scheduling-policy", binds: proc, cmd: []string{"sh", "-c", "cut -d' ' -f19,41 /proc/self/stat; sh -c 'cut -d\" \" -f19,41 /proc/self/stat'"}},
+		// The tracer answers stat calls through descriptors of directories it has seen
+		// (pathmap.DirCache): after the guest renames, removes or makes unsearchable a
+		// directory on the way, the answers are the kernel's again.
+		{name: "directory-cache", cmd: []string{"sh", "-c", "d=/tmp/dc; rm -rf $d; mkdir -p $d/a/b && echo x > $d/a/b/f && stat -c %n $d/a/b/f $d/a/b/f; " +
+			"mv $d/a $d/z; stat -c %n $d/a/b/f $d/z/b/f; mkdir -p $d/a/b; stat -c %n $d/a/b/f; " +
+			"ln -s $d/z/b $d/a/l; stat -L -c %n $d/a/l/f; chmod 000 $d/z/b; stat -c %n $d/z/b/f; chmod 755 $d/z/b; stat -c %n $d/z/b/f; " +
+			"rmdir $d/a/b; mv $d/z/b $d/a/b; stat -c %n $d/a/b/f $d/z/b/f; rm -rf $d"}},
 		{name: "symlink-readlink-rename", cmd: []string{"sh", "-c", "cd /tmp && rm -rf d && mkdir d && ln -s ../etc/passwd d/l && readlink d/l && head -1 d/l && mv d e && ls e && rm -r e"}},
 	}
 	for _, c := range cases {
