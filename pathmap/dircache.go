@@ -8,12 +8,13 @@ import (
 
 // DirCache keeps O_PATH descriptors of rootfs directories that an openat2 walk with
 // RESOLVE_NO_SYMLINKS reached, so that the next path in the same directory is resolved by
-// one lookup of its last component, fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW), instead of
-// openat2 of the whole host path, its close, and a second walk of the whole path by the
-// caller's own stat. A program that looks for files goes through few directories many
-// times (python's imports stat every candidate of a handful of directories, gcc's
-// include search likewise): measured in a loop of stat calls on a 10-component path,
-// 0.6 us instead of 5.3 us of host syscalls per resolution.
+// one lookup of its last component, fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW), whose
+// result is also the answer to a stat of the path, instead of openat2 of the whole host
+// path, its close, and a second walk of the whole path by the caller's own stat. A
+// program that looks for files goes through few directories many times (python's imports
+// stat every candidate of a handful of directories, gcc's include search likewise):
+// measured on a 2-vCPU KVM guest for a 10-component path, 1.4 us of host syscalls instead
+// of 4.9 us.
 //
 // What a descriptor stands for can change under it only if a directory on its path is
 // renamed, removed or made unsearchable. The caller flushes the cache when the guest does
@@ -95,7 +96,7 @@ func (c *DirCache) lookup(host string, follow bool) (res Result, ok bool) {
 	var st unix.Stat_t
 	switch err := unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); {
 	case err == nil && (!follow || st.Mode&unix.S_IFMT != unix.S_IFLNK):
-		return Result{Host: host, Exists: true, Dir: fd, Name: name}, true
+		return Result{Host: host, Exists: true, Dir: fd, Name: name, Lstat: st, HasLstat: true}, true
 	case err == unix.ENOENT:
 		// The directory exists and was searched: only the last component is missing.
 		return Result{Host: host, Exists: false}, true

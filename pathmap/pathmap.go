@@ -40,6 +40,10 @@ type Result struct {
 	// Dir is the cache's, valid until its next Flush or Trim.
 	Dir  int
 	Name string
+	// Lstat, when HasLstat, is the last component's lstat, made by the resolution itself
+	// (a DirCache lookup): also its stat when it is not a symlink.
+	Lstat    unix.Stat_t
+	HasLstat bool
 }
 
 // Resolver resolves guest paths against a binding table.

@@ -220,7 +220,10 @@ func TestDirCacheAgreesWithWalk(t *testing.T) {
 						} else if unix.Lstat(got.Host, &viaHost) != nil || viaDir.Ino != viaHost.Ino || viaDir.Dev != viaHost.Dev {
 							t.Errorf("%q: Dir/Name %q is not Host %s", p, got.Name, got.Host)
 						}
-						got.Dir, got.Name = 0, ""
+						if !got.HasLstat || got.Lstat.Ino != viaHost.Ino || got.Lstat.Mode != viaHost.Mode {
+							t.Errorf("%q: Lstat %+v (%v), want the lstat of %s", p, got.Lstat, got.HasLstat, got.Host)
+						}
+						got.Dir, got.Name, got.Lstat, got.HasLstat = 0, "", unix.Stat_t{}, false
 					}
 					if (err == nil) != (werr == nil) || err == nil && got != want {
 						t.Errorf("dir %s path %q follow %v round %d: %+v, %v; walk %+v, %v", dir, p, follow, round, got, err, want, werr)

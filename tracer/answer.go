@@ -92,7 +92,12 @@ func (tr *tracer) answerStat(t *tracee, e *syscalls.Entry, view func(ownership.K
 		flags |= unix.AT_EMPTY_PATH
 	}
 	var st unix.Stat_t
-	err := unix.Fstatat(dirfd, rel, &st, flags)
+	var err error
+	if atDir != unix.AT_FDCWD && t.argHasLstat && (!follow || t.argLstat.Mode&unix.S_IFMT != unix.S_IFLNK) {
+		st = t.argLstat // the resolution's own lstat of it, a moment ago
+	} else {
+		err = unix.Fstatat(dirfd, rel, &st, flags)
+	}
 	if err == unix.EACCES && tr.grantSearchFor(t, path) {
 		// Fake root's permission bypass (dacoverride.go): lent only when needed.
 		err = unix.Fstatat(dirfd, rel, &st, flags)

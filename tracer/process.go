@@ -133,6 +133,10 @@ type tracee struct {
 	// (argDir 0: none): the tracer's own stat of it looks up one component.
 	argDir  [2]int
 	argName [2]string
+	// argLstat is what the resolution found the file to be (pathmap.Result.Lstat), when
+	// argHasLstat.
+	argLstat    unix.Stat_t
+	argHasLstat bool
 	// flushDirs: the task's last call could change what the DirCache's descriptors
 	// stand for, and the cache is flushed again at its next stop (see dirsChanged).
 	flushDirs  bool
