@@ -18,10 +18,12 @@ import (
 //
 // What a descriptor stands for can change under it only if a directory on its path is
 // renamed, removed or made unsearchable. The caller flushes the cache when the guest does
-// any of that by path (Flush: rename, rmdir, chmod); changes made outside the guest, or
-// by fchmod on a directory's fd, are not seen (the cached directory keeps answering where
-// the kernel would now walk elsewhere or refuse the search). The tracer uses it only
-// without fake root, whose permission bypass changes directory modes itself.
+// any of that by path (Flush: rename, rmdir, chmod, ACLs); changes made outside the
+// guest, or through a directory's fd (fchmod, fsetxattr), are not seen: the cached
+// directory keeps answering where the kernel would now walk elsewhere or refuse the
+// search. The tracer uses it only without fake root, whose permission bypass changes
+// directory modes itself. A descriptor also keeps its directory's file system busy: a
+// host umount of a file system inside the rootfs fails with EBUSY while groot runs.
 //
 // Not safe for concurrent use: the tracer calls it under its lock.
 type DirCache struct {
@@ -62,7 +64,10 @@ func (c *DirCache) Trim() {
 // add opens host directory dir, which an openat2 walk with RESOLVE_NO_SYMLINKS has just
 // crossed, and keeps it.
 func (c *DirCache) add(dir string) {
-	if _, ok := c.fds[dir]; ok {
+	if _, ok := c.fds[dir]; ok || dir == "/" || dir == "/proc" || strings.HasPrefix(dir, "/proc/") {
+		// "/" is never looked up (a rootfs "/" has no parent to name it by); /proc/PID
+		// directories would outlive their process, and a new one with the same pid
+		// would read as missing.
 		return
 	}
 	if len(c.fds) >= dirCacheMax {
@@ -94,7 +99,9 @@ func (c *DirCache) lookup(host string, follow bool) (res Result, ok bool) {
 		return Result{}, false
 	}
 	var st unix.Stat_t
-	switch err := unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); {
+	// AT_NO_AUTOMOUNT: like the openat2 with O_PATH that it stands for, the lookup
+	// does not trigger an automount point (the caller's own call may).
+	switch err := unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW|unix.AT_NO_AUTOMOUNT); {
 	case err == nil && (!follow || st.Mode&unix.S_IFMT != unix.S_IFLNK):
 		return Result{Host: host, Exists: true, Dir: fd, Name: name, Lstat: st, HasLstat: true}, true
 	case err == unix.ENOENT:

@@ -40,8 +40,9 @@ type Result struct {
 	// Dir is the cache's, valid until its next Flush or Trim.
 	Dir  int
 	Name string
-	// Lstat, when HasLstat, is the last component's lstat, made by the resolution itself
-	// (a DirCache lookup): also its stat when it is not a symlink.
+	// Lstat, when HasLstat, is the last component's lstat with AT_NO_AUTOMOUNT, made by
+	// the resolution itself (a DirCache lookup): also its stat when it is not a symlink
+	// (nor a directory that a stat without AT_NO_AUTOMOUNT would mount on).
 	Lstat    unix.Stat_t
 	HasLstat bool
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/groot-sandbox/groot/ownership"
+	"github.com/groot-sandbox/groot/pathmap"
 	"github.com/groot-sandbox/groot/syscalls"
 	"golang.org/x/sys/unix"
 )
@@ -93,7 +94,9 @@ func (tr *tracer) answerStat(t *tracee, e *syscalls.Entry, view func(ownership.K
 	}
 	var st unix.Stat_t
 	var err error
-	if atDir != unix.AT_FDCWD && t.argHasLstat && (!follow || t.argLstat.Mode&unix.S_IFMT != unix.S_IFLNK) {
+	mode := t.argLstat.Mode & unix.S_IFMT
+	if atDir != unix.AT_FDCWD && t.argHasLstat && (!follow || mode != unix.S_IFLNK) &&
+		(mode != unix.S_IFDIR || flags&unix.AT_NO_AUTOMOUNT != 0) {
 		st = t.argLstat // the resolution's own lstat of it, a moment ago
 	} else {
 		err = unix.Fstatat(dirfd, rel, &st, flags)
@@ -204,32 +207,54 @@ func (tr *tracer) answerMetadata(t *tracee, e *syscalls.Entry) {
 	}
 }
 
-// dirsChanged flushes the DirCache at the entry of a call that can change what its
-// descriptors stand for: a rename (of a directory on the way), rmdir, a chmod (of a
-// directory's search bit). Flushed at the entry, the cache could be filled again by
-// another task's stop before the kernel makes the change; the task's next stop flushes
-// it once more.
-func (tr *tracer) dirsChanged(t *tracee, e *syscalls.Entry) {
+// dirsChanged handles, at a syscall's entry, the calls that can change what the
+// DirCache's descriptors stand for: a rename or rmdir (of a directory on the way), a
+// chmod or an ACL change (of a directory's search permission). The cache is flushed, and
+// not used (dirsUsable) until the call's exit stop flushes it again (dirsDone): the
+// kernel makes the change between the two, and another task's stop in between must
+// neither fill the cache with what is about to change nor use it after the change. It
+// reports whether the call needs its exit stop for that.
+func (tr *tracer) dirsChanged(t *tracee, e *syscalls.Entry) bool {
 	if tr.dirs == nil {
-		return
+		return false
 	}
+	// A task that enters a call is out of its previous one, exit stop or not.
+	tr.dirsDone(t)
 	tr.dirs.Trim()
-	if t.flushDirs {
-		tr.dirs.Flush()
-		t.flushDirs = false
-	}
 	if e == nil {
-		return
+		return false
 	}
 	switch e.Name {
-	case "rename", "renameat", "renameat2", "rmdir", "chmod", "fchmodat", "fchmodat2":
+	case "rename", "renameat", "renameat2", "rmdir", "chmod", "fchmodat", "fchmodat2",
+		"setxattr", "lsetxattr", "removexattr", "lremovexattr":
 	case "unlinkat":
 		if t.regs.arg(2)&unix.AT_REMOVEDIR == 0 {
-			return
+			return false
 		}
 	default:
-		return
+		return false
 	}
 	tr.dirs.Flush()
-	t.flushDirs = true
+	if !t.dirsBusy {
+		t.dirsBusy = true
+		tr.dirsBusy++
+	}
+	return true
+}
+
+// dirsDone ends what dirsChanged began, at the call's exit stop or when the task is gone.
+func (tr *tracer) dirsDone(t *tracee) {
+	if t.dirsBusy {
+		t.dirsBusy = false
+		tr.dirsBusy--
+		tr.dirs.Flush()
+	}
+}
+
+// dirsUsable is the DirCache when path resolution may use it, else nil.
+func (tr *tracer) dirsUsable() *pathmap.DirCache {
+	if tr.dirsBusy > 0 {
+		return nil
+	}
+	return tr.dirs
 }

@@ -102,6 +102,7 @@ func (tr *tracer) drop(t *tracee) {
 	}
 	tr.place.Remove(t.place)
 	tr.returnLoans(t)
+	tr.dirsDone(t)
 	t.closeExecFD()
 	delete(tr.tasks, t.tid)
 }

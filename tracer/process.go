@@ -137,9 +137,9 @@ type tracee struct {
 	// argHasLstat.
 	argLstat    unix.Stat_t
 	argHasLstat bool
-	// flushDirs: the task's last call could change what the DirCache's descriptors
-	// stand for, and the cache is flushed again at its next stop (see dirsChanged).
-	flushDirs  bool
+	// dirsBusy: the task is in a call that can change what the DirCache's descriptors
+	// stand for (dirsChanged); the cache is off until its exit stop.
+	dirsBusy   bool
 	lastPath   string // resolveArgBase's last string read, and whether it read one
 	lastPathOK bool
 	lastFollow bool

@@ -38,13 +38,14 @@ func (tr *tracer) enter(t *tracee) bool {
 	}
 	forceSet := t.undoUnrestored()
 	t.argSet = [2]bool{}
+	t.argDir, t.argHasLstat = [2]int{}, false
 	t.orig = t.regs
 	t.modified, t.skipped, t.exit = false, false, exitNone
 	t.scratch = (t.regs.sp() - redZone) &^ 15
 	t.placed = t.placed[:0]
 	nr := t.regs.sysno()
 	e := syscalls.Lookup(nr)
-	tr.dirsChanged(t, e)
+	dirsExit := tr.dirsChanged(t, e)
 	if tr.verbose >= 3 {
 		tr.logf(3, "pid %d: %s(%#x, %#x, %#x, %#x)", t.tid, syscalls.Name(nr), t.regs.arg(0), t.regs.arg(1), t.regs.arg(2), t.regs.arg(3))
 	}
@@ -93,11 +94,11 @@ func (tr *tracer) enter(t *tracee) bool {
 			tr.invariant(t, "write registers at %s entry: %v", e.Name, err)
 		}
 	}
-	if tr.seccomp && t.modified && t.exit == exitRestore && t.fakeSt.exit == fakeExitNone && len(t.loans) == 0 {
+	if tr.seccomp && t.modified && t.exit == exitRestore && t.fakeSt.exit == fakeExitNone && len(t.loans) == 0 && !dirsExit {
 		t.leaveUnrestored()
 		return false
 	}
-	return t.modified || t.exit != exitNone || t.fakeSt.exit != fakeExitNone || len(t.loans) > 0
+	return t.modified || t.exit != exitNone || t.fakeSt.exit != fakeExitNone || len(t.loans) > 0 || dirsExit
 }
 
 // skip makes the syscall not run and return ret (a -errno or a result). The number -1 is
@@ -436,7 +437,7 @@ func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg, shortcut bool) (
 			dir, hostDir = d, h
 		}
 	}
-	res := pathmap.Resolver{Table: tr.table, Proc: t, Root: t.fs.root, Dirs: tr.dirs}
+	res := pathmap.Resolver{Table: tr.table, Proc: t, Root: t.fs.root, Dirs: tr.dirsUsable()}
 	r, err := tr.resolveBypassing(t, &res, dir, path, follow)
 	if err != nil || !relative || hasDotDot(path) {
 		return r, false, err
@@ -625,6 +626,7 @@ func (t *tracee) answerReadlink(p syscalls.PathArg, target string) error {
 
 // exitStop finishes a syscall at its exit stop.
 func (tr *tracer) exitStop(t *tracee) {
+	tr.dirsDone(t)
 	if t.exit == exitNone && !t.modified && t.fakeSt.exit == fakeExitNone {
 		tr.returnLoans(t)
 		return

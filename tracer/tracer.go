@@ -83,6 +83,9 @@ type tracer struct {
 	// fake root (its permission bypass changes directory modes) and with
 	// GROOT_NO_DIRCACHE=1.
 	dirs *pathmap.DirCache
+	// dirsBusy counts the tasks in a call that can change what the cache's descriptors
+	// stand for: while there is one, path resolution does without the cache.
+	dirsBusy int
 
 	// mu guards all of the above once there are several tracer threads (threads.go);
 	// cur is the thread that holds it.
