@@ -21,8 +21,9 @@ import (
 // any of that by path (Flush: rename, rmdir, chmod, ACLs); changes made outside the
 // guest, or through a directory's fd (fchmod, fsetxattr), are not seen: the cached
 // directory keeps answering where the kernel would now walk elsewhere or refuse the
-// search. The tracer uses it only without fake root, whose permission bypass changes
-// directory modes itself. A descriptor also keeps its directory's file system busy: a
+// search. (Under fake root, whose permission bypass lends a directory the search bit for
+// one call, a descriptor below it keeps working after the loan: root's answer, which is
+// the one the guest is owed.) A descriptor also keeps its directory's file system busy: a
 // host umount of a file system inside the rootfs fails with EBUSY while groot runs.
 //
 // Not safe for concurrent use: the tracer calls it under its lock.

@@ -79,8 +79,7 @@ type tracer struct {
 	// place keeps the guest on the tracer's CPU while that is cheaper (package
 	// colocate); nil when it does not (GROOT_COLOCATE=0, one CPU).
 	place *colocate.Placer
-	// dirs caches rootfs directories for path resolution (pathmap.DirCache); nil under
-	// fake root (its permission bypass changes directory modes) and with
+	// dirs caches rootfs directories for path resolution (pathmap.DirCache); nil with
 	// GROOT_NO_DIRCACHE=1.
 	dirs *pathmap.DirCache
 	// dirsBusy counts the tasks in a call that can change what the cache's descriptors
@@ -154,7 +153,7 @@ func Run(cfg *config.Config) (int, error) {
 	if err := cfg.Table.AddGlue(filepath.Join(scratch, "glue")); err != nil {
 		return 0, fmt.Errorf("bindings: %w", err)
 	}
-	if tr.fake == nil && os.Getenv("GROOT_NO_DIRCACHE") == "" {
+	if os.Getenv("GROOT_NO_DIRCACHE") == "" {
 		tr.dirs = pathmap.NewDirCache()
 	}
 	tr.uts = newUTSState(cfg)
