@@ -51,9 +51,6 @@ func (c *DirCache) Flush() {
 	c.full = false
 }
 
-// Len is the number of directories held.
-func (c *DirCache) Len() int { return len(c.fds) }
-
 // Trim empties a cache that filled up, to fill it again with the directories in use now.
 // The caller calls it where no Result's Dir is in use.
 func (c *DirCache) Trim() {

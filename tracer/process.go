@@ -130,7 +130,8 @@ type tracee struct {
 	argSet    [2]bool // false: a NULL pointer
 	argFollow [2]bool
 	// argDir and argName name argHost relative to a directory of the tracer's DirCache
-	// (argDir 0: none): the tracer's own stat of it looks up one component.
+	// (argDir 0: none; reset at every entry): the tracer's own stat of it looks up one
+	// component.
 	argDir  [2]int
 	argName [2]string
 	// argLstat is what the resolution found the file to be (pathmap.Result.Lstat), when

@@ -252,10 +252,6 @@ func (tr *tracer) translatePaths(t *tracee, e *syscalls.Entry) error {
 		if k < len(t.argHost) {
 			// What the kernel will resolve: the guest's string unless rewritten below.
 			t.argHost[k], t.argSet[k], t.argFollow[k] = t.lastPath, t.lastPathOK, t.lastFollow
-			t.argDir[k], t.argName[k] = 0, ""
-			if k == 0 {
-				t.argHasLstat = false
-			}
 			if err == nil && !asIs {
 				t.argHost[k] = res.Host
 				t.argDir[k], t.argName[k] = res.Dir, res.Name
