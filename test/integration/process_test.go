@@ -218,13 +218,23 @@ func TestColocation(t *testing.T) {
 			if got.Code != 0 || countCPUs(strings.TrimSpace(got.Stdout)) != 1 {
 				t.Errorf("a lone guest task is allowed %q, want the tracer's one CPU: %v", got.Stdout, got)
 			}
-			got = groot(t, m, []string{"-b", "/proc", "-b", "/dev"}, "sh", "-c", "("+spin+") & ("+spin+"); wait")
-			lines := strings.Fields(got.Stdout)
-			if got.Code != 0 || len(lines) != 2 {
-				t.Fatalf("%v", got)
-			}
-			if countCPUs(lines[0]) == 1 && lines[0] == lines[1] {
-				t.Errorf("two computing tasks were both kept on CPU %s: %v", lines[0], got)
+			// Two tries: on the emulated arm64 machine a CI run once saw both kept at home
+			// (the placer judges contention from the tasks' wait time in /proc/TID/schedstat,
+			// which qemu's unevenly progressing vCPUs can keep under its threshold); a placer
+			// that never moves a task apart fails both.
+			for try := 0; ; try++ {
+				got = groot(t, m, []string{"-b", "/proc", "-b", "/dev"}, "sh", "-c", "("+spin+") & ("+spin+"); wait")
+				lines := strings.Fields(got.Stdout)
+				if got.Code != 0 || len(lines) != 2 {
+					t.Fatalf("%v", got)
+				}
+				if countCPUs(lines[0]) != 1 || lines[0] != lines[1] {
+					break
+				}
+				if try == 1 {
+					t.Errorf("two computing tasks were both kept on CPU %s, twice: %v", lines[0], got)
+					break
+				}
 			}
 		})
 	}
