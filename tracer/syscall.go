@@ -264,8 +264,14 @@ func (tr *tracer) translatePaths(t *tracee, e *syscalls.Entry) error {
 			if err == errNoTranslation {
 				continue
 			}
-			if err := t.failedWalk(e, p, err); err != nil {
+			host, err := t.failedWalk(e, p, err)
+			if err != nil {
 				return err
+			}
+			if k < len(t.argHost) {
+				// What the kernel now resolves: never the guest's own string, which fake
+				// root's handlers would take for a host path (tracerPath).
+				t.argHost[k] = host
 			}
 			continue
 		}
@@ -337,13 +343,13 @@ func (tr *tracer) renamedCwds(t *tracee) {
 // failedWalk handles a path argument whose guest walk failed: the error is the answer
 // for a lookup-only call (lookupOnly); any other call gets a host path on which the
 // kernel's walk fails the same way, so that the kernel's own argument checks come first
-// (nil is then returned). Errors no host path reproduces are returned as they are.
-func (t *tracee) failedWalk(e *syscalls.Entry, p syscalls.PathArg, err error) error {
+// (that host path is returned). Errors no host path reproduces are returned as they are.
+func (t *tracee) failedWalk(e *syscalls.Entry, p syscalls.PathArg, err error) (string, error) {
 	var perr *pathmap.Error
 	if !errors.As(err, &perr) || perr.Host == "" || lookupOnly(t, e) {
-		return err
+		return "", err
 	}
-	return t.setPathArg(p.Path, perr.Host)
+	return perr.Host, t.setPathArg(p.Path, perr.Host)
 }
 
 // setPathArg points argument i at a copy of host in scratch memory.
@@ -564,7 +570,8 @@ func (tr *tracer) enterReadlink(t *tracee, e *syscalls.Entry) error {
 	// Resolved in full: a link inside a binding may need its text translated.
 	res, asIs, err := tr.resolveArgBase(t, p, false)
 	if err != nil {
-		return t.failedWalk(e, p, err)
+		_, err = t.failedWalk(e, p, err)
+		return err
 	}
 	if !res.Exists && lookupOnly(t, e) {
 		return unix.ENOENT

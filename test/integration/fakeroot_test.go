@@ -58,6 +58,36 @@ func TestFakeRootSameAsRoot(t *testing.T) {
 	}
 }
 
+// TestFakeRootMissingPath: chmod and chown of a path the guest does not have fail as they
+// do natively, and touch nothing outside the rootfs, even where the same path exists on
+// the host (fake root's handlers once took the guest's string for a host path when the
+// guest walk failed, and changed the host file) or names groot's own /proc/self.
+func TestFakeRootMissingPath(t *testing.T) {
+	victim := filepath.Join(work, "fake-root-victim")
+	if err := os.WriteFile(victim, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(victim)
+	if err := os.Chown(victim, uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{victim, "/proc/self/fd/1"} {
+		want := nativeAs(t, 0, 0, nil, "ids", "change", p)
+		if want.Code != 0 || strings.Count(want.Stdout, "No such file or directory") != 6 {
+			t.Fatalf("the native run as root: want ENOENT six times\n%v", want)
+		}
+		for _, m := range fakeModes() {
+			t.Run(m.Name, func(t *testing.T) {
+				same(t, groot(t, m, []string{"-0"}, "ids", "change", p), want)
+				st, err := os.Stat(victim)
+				if err != nil || st.Mode().Perm() != 0o600 || st.Size() != 1 {
+					t.Errorf("the host file outside the rootfs changed: %v %v", st.Mode(), err)
+				}
+			})
+		}
+	}
+}
+
 // TestFakeRootModesOnDisk: what root chmods is what stays on disk, and the modes the
 // permission bypass lends for a call are back afterwards (seen from outside groot).
 func TestFakeRootModesOnDisk(t *testing.T) {

@@ -5,6 +5,8 @@
  *   ids nnp            prctl(PR_GET_NO_NEW_PRIVS)
  *   ids auxv           the ids and the file name in the auxiliary vector (getauxval)
  *   ids missing P      lookups of the missing path P, with valid and invalid other arguments
+ *   ids change P       chmod and chown of P by every path form (P missing in the guest: each
+ *                      must fail as natively and change nothing anywhere)
  *   ids undumpable P   prctl(PR_SET_DUMPABLE, 0), then open P by path (sudo and ssh-agent do so)
  *   ids uts [H D]      the six utsname fields; with H and D, sethostname(H) and
  *                      setdomainname(D) first, their results, then the fields again
@@ -134,6 +136,16 @@ int main(int argc, char **argv) {
 		TRY(readlink(p, buf, sizeof buf));
 		TRY(readlink(p, buf, 0));
 		TRY(readlinkat(AT_FDCWD, p, buf, -1));
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "change") == 0) {
+		const char *p = argv[2];
+		TRY(chmod(p, 0666));
+		TRY(fchmodat(AT_FDCWD, p, 0644, 0));
+		TRY(chown(p, 123, 456));
+		TRY(lchown(p, 123, 456));
+		TRY(fchownat(AT_FDCWD, p, 7, 7, AT_SYMLINK_NOFOLLOW));
+		TRY(truncate(p, 0));
 		return 0;
 	}
 	if (argc >= 2 && strcmp(argv[1], "auxv") == 0) {
