@@ -245,9 +245,15 @@ func (tr *tracer) translatePaths(t *tracee, e *syscalls.Entry) error {
 		}
 	}()
 	for k, p := range e.Paths {
-		res, asIs, err := tr.resolveArgBase(t, p, true)
+		own := ownsLastComponent(t, e, k)
+		res, asIs, err := tr.resolveArgBase(t, p, true, own)
 		if err == nil && k < len(guests) {
 			guests[k], hosts[k] = res.Guest, res.Host
+		}
+		if err == nil && !asIs && own && trimSlashes(t.lastPath) != t.lastPath {
+			// The kernel sees the trailing slash, as it would natively, on the entry the
+			// call names (see ownsLastComponent).
+			res.Host += "/"
 		}
 		if k < len(t.argHost) {
 			// What the kernel will resolve: the guest's string unless rewritten below.
@@ -287,6 +293,34 @@ func (tr *tracer) translatePaths(t *tracee, e *syscalls.Entry) error {
 		tr.logf(2, "pid %d: %s: %s -> %s", t.tid, e.Name, res.Guest, res.Host)
 	}
 	return nil
+}
+
+// ownsLastComponent reports whether path argument k of e names the entry the call itself
+// creates, removes or renames. The kernel looks that last component up in its parent
+// without following a symlink, trailing slash or not (fs/namei.c: filename_parentat, then
+// do_mkdirat, do_mknodat, do_rmdir, do_unlinkat, do_renameat2, do_symlinkat, the new
+// path of do_linkat, and open_last_lookups for O_CREAT), and then fails where the slash
+// does not fit: rename or rmdir of "link/" is ENOTDIR, mkdir of it EEXIST, creat EISDIR.
+// Every other lookup follows a symlink that a trailing slash ends (lookup_last).
+func ownsLastComponent(t *tracee, e *syscalls.Entry, k int) bool {
+	switch e.Name {
+	case "mkdir", "mkdirat", "mknod", "mknodat", "rmdir", "unlink", "unlinkat",
+		"rename", "renameat", "renameat2", "symlink", "symlinkat", "creat":
+		return true
+	case "link", "linkat":
+		return k == 1
+	case "open", "openat":
+		return t.regs.arg(e.Paths[0].Flags)&unix.O_CREAT != 0
+	}
+	return false
+}
+
+// trimSlashes drops a path's trailing slashes, but not the root's.
+func trimSlashes(p string) string {
+	if t := strings.TrimRight(p, "/"); t != "" {
+		return t
+	}
+	return p
 }
 
 func isRename(e *syscalls.Entry) bool {
@@ -372,7 +406,7 @@ var errNoTranslation = errors.New("no translation needed")
 
 // resolveArg reads path argument p and resolves it in the guest.
 func (tr *tracer) resolveArg(t *tracee, p syscalls.PathArg) (pathmap.Result, error) {
-	res, _, err := tr.resolveArgBase(t, p, false)
+	res, _, err := tr.resolveArgBase(t, p, false, false)
 	return res, err
 }
 
@@ -382,8 +416,9 @@ func (tr *tracer) resolveArg(t *tracee, p syscalls.PathArg) (pathmap.Result, err
 // /proc link redirected it). The kernel then resolves the guest's string to the same
 // file, so the argument and its registers are left alone and no exit stop is needed.
 // With shortcut, a single no-follow name is judged without resolving it (Result is then
-// empty).
-func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg, shortcut bool) (pathmap.Result, bool, error) {
+// empty). With own (ownsLastComponent), trailing slashes are left out of the resolution,
+// which then does not follow the last component; the caller gives the kernel the slash.
+func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg, shortcut, own bool) (pathmap.Result, bool, error) {
 	addr := t.regs.arg(p.Path)
 	t.lastPath, t.lastPathOK, t.lastFollow = "", false, true
 	var flags uint64
@@ -417,6 +452,11 @@ func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg, shortcut bool) (
 		follow = flags&unix.O_NOFOLLOW == 0 && flags&(unix.O_CREAT|unix.O_EXCL) != unix.O_CREAT|unix.O_EXCL
 	case syscalls.Openat2How:
 		follow = tr.openat2Follow(t, flags)
+	}
+	if own {
+		if trimmed := trimSlashes(path); trimmed != path {
+			path, follow = trimmed, false
+		}
 	}
 	t.lastFollow = follow
 	dir, hostDir := t.fs.cwd, ""
@@ -568,7 +608,7 @@ func (tr *tracer) emulateGetcwd(t *tracee) error {
 func (tr *tracer) enterReadlink(t *tracee, e *syscalls.Entry) error {
 	p := e.Paths[0]
 	// Resolved in full: a link inside a binding may need its text translated.
-	res, asIs, err := tr.resolveArgBase(t, p, false)
+	res, asIs, err := tr.resolveArgBase(t, p, false, false)
 	if err != nil {
 		_, err = t.failedWalk(e, p, err)
 		return err

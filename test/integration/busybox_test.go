@@ -86,6 +86,9 @@ func TestSameAsNative(t *testing.T) {
 			"mv $d/a $d/z; stat -c %n $d/a/b/f $d/z/b/f; mkdir -p $d/a/b; stat -c %n $d/a/b/f; " +
 			"ln -s $d/z/b $d/a/l; stat -L -c %n $d/a/l/f; chmod 000 $d/z/b; stat -c %n $d/z/b/f; chmod 755 $d/z/b; stat -c %n $d/z/b/f; " +
 			"rmdir $d/a/b; mv $d/z/b $d/a/b; stat -c %n $d/a/b/f $d/z/b/f; rm -rf $d"}},
+		// A trailing slash on the entry a call creates, removes or renames: a symlink
+		// there is not followed (ENOTDIR, EEXIST, EISDIR), where lookups follow it.
+		{name: "trailing-slash", cmd: []string{"trailslash"}},
 		{name: "symlink-readlink-rename", cmd: []string{"sh", "-c", "cd /tmp && rm -rf d && mkdir d && ln -s ../etc/passwd d/l && readlink d/l && head -1 d/l && mv d e && ls e && rm -r e"}},
 	}
 	for _, c := range cases {
