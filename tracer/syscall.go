@@ -607,6 +607,14 @@ func (tr *tracer) emulateGetcwd(t *tracee) error {
 // answers for /proc magic links (exe, cwd, root, fd/N), whose kernel text is a host path.
 func (tr *tracer) enterReadlink(t *tracee, e *syscalls.Entry) error {
 	p := e.Paths[0]
+	if p.Dirfd >= 0 && int32(t.regs.arg(p.Dirfd)) != unix.AT_FDCWD {
+		// readlinkat(fd, "") reads the symlink that fd was opened on with O_PATH and
+		// O_NOFOLLOW (Linux 2.6.39, readlink(2)): the kernel's answer, the link's own
+		// text, is the guest's.
+		if s, err := readString(t.tid, t.regs.arg(p.Path), t.pathBuf); err == nil && s == "" {
+			return nil
+		}
+	}
 	// Resolved in full: a link inside a binding may need its text translated.
 	res, asIs, err := tr.resolveArgBase(t, p, false, false)
 	if err != nil {

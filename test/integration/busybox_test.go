@@ -89,6 +89,9 @@ func TestSameAsNative(t *testing.T) {
 		// A trailing slash on the entry a call creates, removes or renames: a symlink
 		// there is not followed (ENOTDIR, EEXIST, EISDIR), where lookups follow it.
 		{name: "trailing-slash", cmd: []string{"trailslash"}},
+		// readlinkat(fd, "") reads the symlink the O_PATH descriptor is open on; of a
+		// file that is no symlink, ENOENT.
+		{name: "readlink-of-fd", cmd: []string{"sh", "-c", "cd /tmp && rm -f rl && ln -s ../etc/passwd rl && linkfd rl /tmp/rl /bin/sh /etc/passwd; rm rl"}},
 		{name: "symlink-readlink-rename", cmd: []string{"sh", "-c", "cd /tmp && rm -rf d && mkdir d && ln -s ../etc/passwd d/l && readlink d/l && head -1 d/l && mv d e && ls e && rm -r e"}},
 	}
 	for _, c := range cases {
