@@ -120,6 +120,9 @@ stat -c '%u:%g %a %n' /usr/share/groot-demo/file
 		{"chown-stat", []string{"-0"}, "rm -f /opt/f && touch /opt/f && chown 123:456 /opt/f && stat -c %u:%g /opt/f && rm /opt/f"},
 		{"dpkg-i", []string{"-0"}, purge + dpkgInstall},
 		{"apt-get-install-S", []string{"-S"}, purge + aptInstall},
+		// GNU tar sets an extracted directory's mode through /proc/self/fd/N and falls
+		// back to its path where that is missing (no /proc here): the chmod must fail.
+		{"tar-x-modes", []string{"-0"}, "d=$(mktemp -d) && cd $d && umask 022 && mkdir -p a/b && chmod 750 a a/b && touch a/b/f && tar cf t.tar a && rm -rf a && tar xf t.tar && stat -c '%n %a %u:%g' a a/b a/b/f; cd / && rm -rf $d"},
 		{"useradd-su", []string{"-0"}, "useradd -m alice && su alice -c id && stat -c '%U:%G %a' /home/alice && su alice -c 'touch ~/made && stat -c %U:%G ~/made' && userdel -r alice 2>/dev/null && ls /home"},
 	}
 	for _, c := range cases {
