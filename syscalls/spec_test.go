@@ -171,7 +171,7 @@ var fakeSpecs = map[string]struct {
 	"fchownat": {FakeChown, "uid"}, "chown": {FakeChown, "uid"}, "lchown": {FakeChown, "uid"}, "fchown": {FakeChown, "uid"},
 	"fchmodat": {FakeChmod, "mode"}, "fchmodat2": {FakeChmod, "mode"}, "chmod": {FakeChmod, "mode"}, "fchmod": {FakeChmod, "mode"},
 	"openat": {FakeCreate, "mode"}, "open": {FakeCreate, "mode"}, "creat": {FakeCreate, "mode"},
-	"mkdirat": {FakeCreate, "mode"}, "mkdir": {FakeCreate, "mode"},
+	"mkdirat": {FakeCreate, "mode"}, "mkdir": {FakeCreate, "mode"}, "symlinkat": {FakeCreate, ""}, "symlink": {FakeCreate, ""},
 	"mknodat": {FakeMknod, "mode"}, "mknod": {FakeMknod, "mode"},
 	"faccessat": {FakeAccess, "mode"}, "faccessat2": {FakeAccess, "mode"}, "access": {FakeAccess, "mode"},
 	"unlinkat": {FakeUnlink, "removedir"}, "unlink": {FakeUnlink, ""}, "rmdir": {FakeUnlink, ""},

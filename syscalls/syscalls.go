@@ -71,7 +71,7 @@ const (
 	FakeAccess          // mode at FakeArg (flags at FakeArg+1 for faccessat2): answered as root would answer
 	FakeUnlink          // removes a name (flags at FakeArg for unlinkat, -1 if none): the table forgets a removed inode
 	FakeRename          // renames (flags at FakeArg for renameat2, -1 if none): the table follows
-	FakeCreate          // mkdir, open/creat with O_CREAT: mode at FakeArg; owner bits kept, the asked mode recorded
+	FakeCreate          // mkdir, open/creat with O_CREAT: mode at FakeArg; owner bits kept, the asked mode recorded; symlink (FakeArg -1): its owner
 	FakeID              // the getuid and setuid families, getgroups, setgroups: emulated
 	FakePrctl           // prctl: PR_GET_NO_NEW_PRIVS answers 0 (the seccomp filter needs the flag set)
 	FakePrivileged      // capset, the setxattr family: the kernel's EPERM becomes success for a task whose euid is 0, as in PRoot
@@ -225,7 +225,7 @@ func commonRows() map[int]Entry {
 		unix.SYS_RENAMEAT:          fake(plain(lat(0, 1), lat(2, 3)), FakeRename, -1),
 		unix.SYS_RENAMEAT2:         fake(plain(lat(0, 1), lat(2, 3)), FakeRename, 4),
 		unix.SYS_LINKAT:            plain(PathArg{Path: 1, Dirfd: 0, Flags: 4, Follow: FollowIfFlag, EmptyOK: true}, lat(2, 3)),
-		unix.SYS_SYMLINKAT:         {Kind: Symlink, Paths: []PathArg{lat(1, 2)}},
+		unix.SYS_SYMLINKAT:         {Kind: Symlink, Paths: []PathArg{lat(1, 2)}, Fake: FakeCreate, FakeArg: -1},
 		unix.SYS_FCHMODAT:          fake(plain(at(0, 1)), FakeChmod, 2),
 		unix.SYS_FCHMODAT2:         fake(plain(atEmptyFlags(0, 1, 3)), FakeChmod, 2),
 		unix.SYS_FCHOWNAT:          fake(plain(atEmptyFlags(0, 1, 4)), FakeChown, 2),

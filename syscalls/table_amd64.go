@@ -20,7 +20,7 @@ func archRows() map[int]Entry {
 		unix.SYS_UNLINK:    fake(plain(lpath(0)), FakeUnlink, -1),
 		unix.SYS_RENAME:    fake(plain(lpath(0), lpath(1)), FakeRename, -1),
 		unix.SYS_LINK:      plain(lpath(0), lpath(1)),
-		unix.SYS_SYMLINK:   {Kind: Symlink, Paths: []PathArg{lpath(1)}},
+		unix.SYS_SYMLINK:   {Kind: Symlink, Paths: []PathArg{lpath(1)}, Fake: FakeCreate, FakeArg: -1},
 		unix.SYS_CHMOD:     fake(plain(path(0)), FakeChmod, 1),
 		unix.SYS_CHOWN:     fake(plain(path(0)), FakeChown, 1),
 		unix.SYS_LCHOWN:    fake(plain(lpath(0)), FakeChown, 1),

@@ -3,6 +3,7 @@ package tracer
 import (
 	"encoding/binary"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -53,6 +54,7 @@ type fakeState struct {
 	key      ownership.Key
 	mode     uint32 // mknod: the device's mode
 	rdev     uint64 // mknod: its number
+	uid, gid uint32 // mknod, create: the new entry's owner (newEntryOwner)
 	from, to string // rename: real host paths
 	replaced ownership.Key
 	exchange bool
@@ -171,18 +173,24 @@ func (tr *tracer) fakeEnter(t *tracee, e *syscalls.Entry) error {
 		return tr.fakeChmod(t, e)
 	case syscalls.FakeMknod:
 		mode := uint32(t.orig.arg(e.FakeArg))
-		if typ := mode & unix.S_IFMT; typ == unix.S_IFCHR || typ == unix.S_IFBLK {
-			if t.creds.EUID != 0 {
-				return unix.EPERM // CAP_MKNOD
-			}
-			// A regular file stands in for the device; the table remembers what it is.
-			t.regs.setArg(e.FakeArg, uint64(unix.S_IFREG|mode&07777|0o600))
-			t.regs.setArg(e.FakeArg+1, 0)
-			t.modified = true
-			if t.exit == exitNone {
-				t.exit = exitRestore
-			}
-			t.fakeSt.exit, t.fakeSt.mode, t.fakeSt.rdev = fakeExitMknod, mode, t.orig.arg(e.FakeArg+1)
+		typ := mode & unix.S_IFMT
+		if typ != unix.S_IFCHR && typ != unix.S_IFBLK {
+			return tr.fakeCreate(t, e) // a FIFO, socket or regular file: only its owner
+		}
+		if t.creds.EUID != 0 {
+			return unix.EPERM // CAP_MKNOD
+		}
+		// A regular file stands in for the device; the table remembers what it is.
+		t.regs.setArg(e.FakeArg, uint64(unix.S_IFREG|mode&07777|0o600))
+		t.regs.setArg(e.FakeArg+1, 0)
+		t.modified = true
+		if t.exit == exitNone {
+			t.exit = exitRestore
+		}
+		t.fakeSt.exit, t.fakeSt.mode, t.fakeSt.rdev = fakeExitMknod, mode, t.orig.arg(e.FakeArg+1)
+		t.fakeSt.uid, t.fakeSt.gid = t.creds.FSUID, t.creds.FSGID
+		if path, _, ok := t.tracerPath(e, 0); ok {
+			t.fakeSt.uid, t.fakeSt.gid = tr.newEntryOwner(t, path)
 		}
 	case syscalls.FakeAccess:
 		return tr.fakeAccess(t, e)
@@ -257,7 +265,7 @@ func (tr *tracer) fakeExit(t *tracee) {
 			if path, _, ok := t.tracerPath(e, 0); ok {
 				if k, a, _, err := statPath(path, false); err == nil {
 					fr.table.Mknod(k, realPath(path), s.mode&^umask(t.tid), s.rdev)
-					tr.fakeOwnNew(t, k, realPath(path), a)
+					tr.fakeOwnNew(t, k, realPath(path), a, s.uid, s.gid)
 				}
 			}
 		}
@@ -269,7 +277,7 @@ func (tr *tracer) fakeExit(t *tracee) {
 					if s.mode != ownership.Keep {
 						fr.table.Chmod(k, realPath(path), a, s.mode&^umask(t.tid), true)
 					}
-					tr.fakeOwnNew(t, k, realPath(path), a)
+					tr.fakeOwnNew(t, k, realPath(path), a, s.uid, s.gid)
 				}
 			}
 		}
@@ -309,33 +317,42 @@ func ownerBits(mode uint32) uint32 {
 
 // fakeCreate keeps the owner's access bits in the mode of a file or directory about to be
 // created (dpkg makes directories with mode 0 and fills them afterwards, which root may
-// do), and records the mode asked for. Also, after su, a created file's owner is the
-// task's fs ids. Only these cases need the exit stop.
+// do), and records the mode asked for. The new entry's owner (newEntryOwner) is recorded
+// too where it is not what the real user's files show: after su, or in a set-group-ID
+// directory whose group the guest set. Only these cases need the exit stop. Symlinks
+// and the FIFOs, sockets and regular files of mknod have only an owner to record.
 func (tr *tracer) fakeCreate(t *tracee, e *syscalls.Entry) error {
 	typ := uint32(unix.S_IFREG)
 	switch e.Name {
 	case "mkdir", "mkdirat":
 		typ = unix.S_IFDIR
+	case "symlink", "symlinkat", "mknod", "mknodat":
+		typ = 0
 	case "open", "openat":
 		flags := t.orig.arg(e.Paths[0].Flags)
 		if flags&unix.O_CREAT == 0 || flags&unix.O_TMPFILE == unix.O_TMPFILE {
 			return nil
 		}
 	}
-	mode := uint32(t.orig.arg(e.FakeArg)) & 07777
-	bits := ownerBits(typ)
-	newOwner := t.creds.FSUID != tr.fake.initial.EUID || t.creds.FSGID != tr.fake.initial.EGID
-	if mode&bits == bits && !newOwner {
-		return nil
+	var mode, bits uint32
+	if typ != 0 {
+		mode, bits = uint32(t.orig.arg(e.FakeArg))&07777, ownerBits(typ)
 	}
 	path, _, ok := t.tracerPath(e, 0)
 	if !ok {
 		return nil
 	}
-	if _, _, _, err := statPath(path, true); err == nil {
-		return nil // open without O_EXCL of an existing file: the mode is not used
+	uid, gid := tr.newEntryOwner(t, path)
+	newOwner := uid != tr.fake.initial.EUID || gid != tr.fake.initial.EGID
+	if mode&bits == bits && !newOwner {
+		return nil
 	}
-	t.fakeSt.exit, t.fakeSt.mode = fakeExitCreate, ownership.Keep
+	if typ == unix.S_IFREG {
+		if _, _, _, err := statPath(path, true); err == nil {
+			return nil // open without O_EXCL of an existing file: the mode is not used
+		}
+	}
+	t.fakeSt.exit, t.fakeSt.mode, t.fakeSt.uid, t.fakeSt.gid = fakeExitCreate, ownership.Keep, uid, gid
 	if mode&bits != bits {
 		t.fakeSt.mode = mode
 		t.regs.setArg(e.FakeArg, uint64(mode|bits))
@@ -345,6 +362,28 @@ func (tr *tracer) fakeCreate(t *tracee, e *syscalls.Entry) error {
 		}
 	}
 	return nil
+}
+
+// newEntryOwner is the owner the kernel gives a new entry at path (a tracerPath), as the
+// guest sees ids: the task's fs ids, and the group of its directory when that is
+// set-group-ID (fs/inode.c, inode_init_owner). The directory is looked at only when its
+// group can differ from what the kernel gives the real file: when the table holds
+// something (a chown of the directory), or the task's fs ids are not the real user's.
+func (tr *tracer) newEntryOwner(t *tracee, path string) (uid, gid uint32) {
+	c, fr := t.creds, tr.fake
+	uid, gid = c.FSUID, c.FSGID
+	if fr.table.Len() == 0 && uid == fr.initial.EUID && gid == fr.initial.EGID {
+		return uid, gid
+	}
+	k, dir, _, err := statPath(filepath.Dir(strings.TrimRight(path, "/")), true)
+	if err != nil {
+		return uid, gid
+	}
+	tr.statView(k, &dir)
+	if dir.Mode&unix.S_ISGID != 0 {
+		gid = dir.GID
+	}
+	return uid, gid
 }
 
 // umask reads a task's umask from /proc/TID/status (Linux 4.7).
@@ -361,12 +400,11 @@ func umask(tid int) uint32 {
 	return 0o022
 }
 
-// fakeOwnNew records the owner of a file the task just created, when its fs ids differ
-// from those the real user's files show (after su to another user, for example).
-func (tr *tracer) fakeOwnNew(t *tracee, k ownership.Key, path string, real ownership.Attr) {
-	c := t.creds
-	if c.FSUID != tr.fake.initial.EUID || c.FSGID != tr.fake.initial.EGID {
-		tr.fake.table.Owner(k, path, real, c.FSUID, c.FSGID)
+// fakeOwnNew records uid and gid as the owner of a file the task just created, when they
+// differ from those the real user's files show.
+func (tr *tracer) fakeOwnNew(t *tracee, k ownership.Key, path string, real ownership.Attr, uid, gid uint32) {
+	if uid != tr.fake.initial.EUID || gid != tr.fake.initial.EGID {
+		tr.fake.table.Owner(k, path, real, uid, gid)
 	}
 }
 

@@ -40,6 +40,9 @@ func TestFakeRootSameAsRoot(t *testing.T) {
 		{"set-ids", "ids seq"},
 		{"no-new-privs", "ids nnp"},
 		{"auxv-ids", "ids auxv"},
+		// A new entry's owner: the group of a set-group-ID directory (whose group the
+		// guest set), and the fs ids of a task that switched users, for every kind.
+		{"new-entry-owners", "cd /tmp && rm -rf sg u && mkdir sg && chown 0:50 sg && chmod 2775 sg && touch sg/f && mkdir sg/d && mkfifo sg/p && ln -s f sg/l && stat -c '%n %u:%g %a' sg/f sg/d sg/p sg/l && mkdir -m 777 u && asuser 33 44 sh -c 'ln -s x u/l; mkfifo u/p; touch u/f; mkdir u/d' && stat -c '%n %u:%g' u/l u/p u/f u/d && rm -rf sg u"},
 		{"tar-ownership", "cd /tmp && rm -rf t t.tar && mkdir t && touch t/a && chown 12:34 t/a && tar cf t.tar t && tar tvf t.tar | awk '{print $2}' && rm -rf t t.tar"},
 	}
 	for _, c := range cases {
