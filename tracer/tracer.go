@@ -100,6 +100,7 @@ type tracer struct {
 // Run runs cfg.Command under the tracer and returns the guest's exit status
 // (128+N when the first guest process was killed by signal N).
 func Run(cfg *config.Config) (int, error) {
+	cfg.Table = withMountedProc(cfg.Table)
 	tr := &tracer{
 		cfg:       cfg,
 		table:     cfg.Table,

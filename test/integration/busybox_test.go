@@ -2,6 +2,7 @@ package integration
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -276,4 +277,26 @@ func diffLines(a, b string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestProcMountedInRootfs: a rootfs with a procfs already mounted on its /proc (a tree
+// made for chroot) shows the guest's own processes there, as natively, not groot's: the
+// tracer answers /proc/self under the host's /proc only, so that mount counts as a
+// binding of /proc.
+func TestProcMountedInRootfs(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("mounting a procfs in the rootfs needs root; CI runs as root")
+	}
+	target := filepath.Join(rootfs, "proc")
+	if out, err := exec.Command("mount", "--bind", "/proc", target).CombinedOutput(); err != nil {
+		t.Fatalf("mount --bind /proc %s: %v\n%s", target, err, out)
+	}
+	defer exec.Command("umount", target).Run()
+	cmd := []string{"sh", "-c", "cat /proc/self/comm; readlink /proc/self/exe; cd /tmp && readlink /proc/self/cwd; ls /proc/self/fd"}
+	want := native(t, nil, cmd...)
+	for _, m := range modes() {
+		t.Run(m.Name, func(t *testing.T) {
+			same(t, groot(t, m, nil, cmd...), want)
+		})
+	}
 }
