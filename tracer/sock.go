@@ -207,25 +207,20 @@ func (tr *tracer) exitRecvmsg(t *tracee) {
 	tr.rewriteSunPath(t, name, m+8, 2+sunPathMax)
 }
 
-// openat2Follow reads struct open_how (include/uapi/linux/openat2.h: flags, mode,
-// resolve, all u64). The tracer resolves the path in guest space and hands the kernel an
-// absolute host path, so RESOLVE_BENEATH and RESOLVE_IN_ROOT, which refuse or re-root
-// absolute paths, are checked against the guest tree here and cleared for the kernel.
-func (tr *tracer) openat2Follow(t *tracee, howAddr uint64) bool {
+// openat2How reads struct open_how (include/uapi/linux/openat2.h: flags, mode, resolve,
+// all u64): whether the last component is followed, and whether the resolution is
+// scoped to the directory fd (RESOLVE_BENEATH refuses, RESOLVE_IN_ROOT re-roots what
+// would leave it: "..", absolute paths and symlinks, magic links). A scoped call is
+// left to the kernel as the guest made it: its dirfd (or cwd) is the host directory of
+// the guest's, below which the kernel's walk is the guest's, bindings aside.
+func (tr *tracer) openat2How(t *tracee, howAddr uint64) (follow, scoped bool) {
 	var how [24]byte
 	if readMem(t.tid, howAddr, how[:]) != nil {
-		return true
+		return true, false // the kernel answers EFAULT
 	}
 	flags := binary.NativeEndian.Uint64(how[0:])
 	resolve := binary.NativeEndian.Uint64(how[16:])
-	const scoped = unix.RESOLVE_BENEATH | unix.RESOLVE_IN_ROOT
-	if resolve&scoped != 0 {
-		binary.NativeEndian.PutUint64(how[16:], resolve&^scoped)
-		if a := t.alloc(len(how)); writeMem(t.tid, a, how[:]) == nil {
-			t.regs.setArg(2, a)
-			t.modified = true
-		}
-	}
-	return flags&unix.O_NOFOLLOW == 0 && flags&(unix.O_CREAT|unix.O_EXCL) != unix.O_CREAT|unix.O_EXCL &&
+	follow = flags&unix.O_NOFOLLOW == 0 && flags&(unix.O_CREAT|unix.O_EXCL) != unix.O_CREAT|unix.O_EXCL &&
 		resolve&unix.RESOLVE_NO_SYMLINKS == 0
+	return follow, resolve&(unix.RESOLVE_BENEATH|unix.RESOLVE_IN_ROOT) != 0
 }

@@ -451,7 +451,13 @@ func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg, shortcut, own bo
 		// symbolic link, then open() fails regardless").
 		follow = flags&unix.O_NOFOLLOW == 0 && flags&(unix.O_CREAT|unix.O_EXCL) != unix.O_CREAT|unix.O_EXCL
 	case syscalls.Openat2How:
-		follow = tr.openat2Follow(t, flags)
+		var scoped bool
+		if follow, scoped = tr.openat2How(t, flags); scoped {
+			// Untranslated, and no host path for fake root's handlers to act on: the
+			// kernel resolves the guest's string within the dirfd (openat2How).
+			t.lastPathOK = false
+			return pathmap.Result{}, true, nil
+		}
 	}
 	if own {
 		if trimmed := trimSlashes(path); trimmed != path {

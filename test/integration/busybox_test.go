@@ -93,6 +93,9 @@ func TestSameAsNative(t *testing.T) {
 		// readlinkat(fd, "") reads the symlink the O_PATH descriptor is open on; of a
 		// file that is no symlink, ENOENT.
 		{name: "readlink-of-fd", cmd: []string{"sh", "-c", "cd /tmp && rm -f rl && ln -s ../etc/passwd rl && linkfd rl /tmp/rl /bin/sh /etc/passwd; rm rl"}},
+		// openat2's scoped resolution (RESOLVE_BENEATH, RESOLVE_IN_ROOT) stays relative to
+		// the directory fd: what would leave it is refused or kept inside, as natively.
+		{name: "openat2-scoped", cmd: []string{"scoped"}},
 		{name: "symlink-readlink-rename", cmd: []string{"sh", "-c", "cd /tmp && rm -rf d && mkdir d && ln -s ../etc/passwd d/l && readlink d/l && head -1 d/l && mv d e && ls e && rm -r e"}},
 	}
 	for _, c := range cases {
