@@ -111,6 +111,7 @@ var specs = map[string]spec{
 	"setdomainname":     {Sethostname, "", false},
 	"sched_getaffinity": {GetAffinity, "", false},
 	"sched_setaffinity": {SetAffinity, "", false},
+	"unshare":           {Unshare, "", false},
 	"lookup_dcookie":    {Unsupported, "", false},
 	"io_uring_setup":    {Unsupported, "", false},
 
@@ -492,7 +493,7 @@ func TestNeedsExit(t *testing.T) {
 	want := map[string]bool{
 		"chdir": true, "fchdir": true, "bind": true, "connect": true, "getsockname": true,
 		"getpeername": true, "accept": true, "accept4": true, "recvfrom": true, "recvmsg": true,
-		"uname": true, "sched_getaffinity": true, "sched_setaffinity": true,
+		"uname": true, "sched_getaffinity": true, "sched_setaffinity": true, "unshare": true,
 		"openat": false, "execve": false, "getcwd": false, "readlinkat": false, "sethostname": false,
 		"sendto": false, "sendmsg": false, "symlinkat": false, "mount": false, "chroot": false,
 		"io_uring_setup": false,

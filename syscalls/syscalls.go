@@ -54,6 +54,7 @@ const (
 	Prctl                   // prctl: PR_SET_DUMPABLE 0 is emulated (it would lock the tracer out of the tracee's memory)
 	GetAffinity             // sched_getaffinity: the CPUs groot was allowed, not the tracer's CPU it may be kept on (package colocate)
 	SetAffinity             // sched_setaffinity: on success the task's placement is the guest's own
+	Unshare                 // unshare: with CLONE_FS (or CLONE_NEWNS), on success the task's cwd is its own
 )
 
 // Fake says what fake root (-0, -i) does with a syscall, on top of its Kind. A row with
@@ -123,6 +124,8 @@ func Numbers() []int {
 //   - GetAffinity, SetAffinity: the mask the kernel wrote is replaced with the guest's
 //     view; a successful set hands the task's placement to the guest (both only for a
 //     task the tracer places, and only while it places tasks).
+//   - Unshare: a task that unshared CLONE_FS stops sharing its cwd with the tasks it
+//     shared it with (only then is the exit stop asked for).
 //   - Execve: no; the new image is seen at PTRACE_EVENT_EXEC, a failed exec only needs
 //     its arguments restored.
 //   - Getcwd, Sethostname: no; answered at entry, the syscall itself is skipped.
@@ -132,7 +135,7 @@ func Numbers() []int {
 //   - Mount, Unsupported: no; failed at entry.
 func NeedsExit(e *Entry) bool {
 	switch e.Kind {
-	case Chdir, Fchdir, SocketAddr, SockNameOut, RecvmsgOut, Uname, GetAffinity, SetAffinity:
+	case Chdir, Fchdir, SocketAddr, SockNameOut, RecvmsgOut, Uname, GetAffinity, SetAffinity, Unshare:
 		return true
 	}
 	return false
@@ -282,6 +285,8 @@ func commonRows() map[int]Entry {
 		// sched_{get,set}affinity(pid, len, user_mask_ptr) (kernel/sched/syscalls.c).
 		unix.SYS_SCHED_GETAFFINITY: {Kind: GetAffinity},
 		unix.SYS_SCHED_SETAFFINITY: {Kind: SetAffinity},
+		// unshare(flags) (kernel/fork.c, ksys_unshare): CLONE_NEWNS implies CLONE_FS.
+		unix.SYS_UNSHARE: {Kind: Unshare},
 
 		// lookup_dcookie writes a host path into the caller's buffer (it needed
 		// CAP_SYS_ADMIN, and Linux 6.8 removed it: ENOSYS is the kernel's own answer now).

@@ -131,7 +131,7 @@ func (tr *tracer) stopped(t *tracee, ws unix.WaitStatus) {
 	case sig == unix.SIGTRAP && event != 0:
 		switch event {
 		case unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK, unix.PTRACE_EVENT_CLONE:
-			tr.cloned(t, event)
+			tr.cloned(t)
 			tr.resume(t, 0)
 		case unix.PTRACE_EVENT_EXEC:
 			t = tr.execed(t)
@@ -259,7 +259,7 @@ func procIDs(tid int) (tgid, ppid int) {
 }
 
 // cloned links a new task to its parent: what it shares follows the clone flags.
-func (tr *tracer) cloned(parent *tracee, event int) {
+func (tr *tracer) cloned(parent *tracee) {
 	msg, err := unix.PtraceGetEventMsg(parent.tid)
 	if err != nil {
 		return
@@ -269,10 +269,10 @@ func (tr *tracer) cloned(parent *tracee, event int) {
 		delete(tr.goneUnlinked, tid)
 		return
 	}
-	var flags uint64
-	if event == unix.PTRACE_EVENT_CLONE {
-		flags = tr.cloneFlags(parent)
-	}
+	// Every event may come from clone or clone3 with CLONE_FS: a vfork-style clone
+	// (CLONE_VM|CLONE_VFORK) reports PTRACE_EVENT_VFORK, one with SIGCHLD and no
+	// CLONE_VM PTRACE_EVENT_FORK (kernel/fork.c, kernel_clone).
+	flags := tr.cloneFlags(parent)
 	child := tr.tasks[tid]
 	adopted := child != nil
 	if !adopted {
@@ -305,13 +305,17 @@ func (tr *tracer) cloned(parent *tracee, event int) {
 	child.linked = true
 }
 
-// cloneFlags reads the flags of the clone or clone3 the parent is stopped in.
+// cloneFlags reads the flags of the clone or clone3 the parent is stopped in (0 for fork
+// and vfork, which share nothing cloned() follows).
 func (tr *tracer) cloneFlags(parent *tracee) uint64 {
 	var r regs
 	if err := getRegs(parent.tid, &r); err != nil {
 		return 0
 	}
-	if r.sysno() == unix.SYS_CLONE3 {
+	switch r.sysno() {
+	case unix.SYS_CLONE:
+		return r.arg(0)
+	case unix.SYS_CLONE3:
 		// struct clone_args starts with the u64 flags (include/uapi/linux/sched.h).
 		v, err := readUint64(parent.tid, r.arg(0))
 		if err != nil {
@@ -319,7 +323,7 @@ func (tr *tracer) cloneFlags(parent *tracee) uint64 {
 		}
 		return v
 	}
-	return r.arg(0)
+	return 0
 }
 
 // execed handles PTRACE_EVENT_EXEC. When a non-leader thread execs, the kernel gives it

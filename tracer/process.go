@@ -77,6 +77,7 @@ const (
 	exitGetAffinity            // give the guest its view of the CPUs (affinityFor)
 	exitSetAffinity            // on success affinityFor's placement is the guest's
 	exitRenameCwd              // on success the cwds under the renamed path move with it
+	exitUnshareFS              // on success the task's fs state is its own (unshare CLONE_FS)
 )
 
 // tracee is one traced task (a thread or a process's main thread).

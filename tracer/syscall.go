@@ -233,6 +233,11 @@ func (tr *tracer) translate(t *tracee, e *syscalls.Entry) error {
 		return nil
 	case syscalls.Sethostname:
 		return tr.enterSetUTS(t)
+	case syscalls.Unshare:
+		if t.regs.arg(0)&(unix.CLONE_FS|unix.CLONE_NEWNS) != 0 {
+			t.exit = exitUnshareFS
+		}
+		return nil
 	}
 	return nil
 }
@@ -730,6 +735,13 @@ func (tr *tracer) exitStop(t *tracee) {
 		}
 	case exitGetAffinity, exitSetAffinity:
 		tr.exitAffinity(t)
+	case exitUnshareFS:
+		if ret == 0 && t.fs != nil {
+			// The kernel gave the task a copy of the fs_struct it shared (kernel/fork.c,
+			// unshare_fs): its cwd and root change alone from now on.
+			fs := *t.fs
+			t.fs = &fs
+		}
 	}
 	if t.fakeSt.exit != fakeExitNone {
 		tr.fakeExit(t)

@@ -96,6 +96,9 @@ func TestSameAsNative(t *testing.T) {
 		// openat2's scoped resolution (RESOLVE_BENEATH, RESOLVE_IN_ROOT) stays relative to
 		// the directory fd: what would leave it is refused or kept inside, as natively.
 		{name: "openat2-scoped", cmd: []string{"scoped"}},
+		// CLONE_FS: a vfork-style clone that shares it moves its parent's cwd; a thread
+		// that unshares it moves alone.
+		{name: "clone-fs", cmd: []string{"clonefs"}},
 		{name: "symlink-readlink-rename", cmd: []string{"sh", "-c", "cd /tmp && rm -rf d && mkdir d && ln -s ../etc/passwd d/l && readlink d/l && head -1 d/l && mv d e && ls e && rm -r e"}},
 	}
 	for _, c := range cases {
