@@ -255,6 +255,11 @@ func (tr *tracer) translatePaths(t *tracee, e *syscalls.Entry) error {
 		if err == nil && k < len(guests) {
 			guests[k], hosts[k] = res.Guest, res.Host
 		}
+		if err == nil && own && res.Host == tr.table.Rootfs() {
+			// The guest's root, refused as "/" natively, not checked against the
+			// rootfs's host directory (whose parent the user may not write).
+			return rootEntryErrno(t, e)
+		}
 		if err == nil && !asIs && own && trimSlashes(t.lastPath) != t.lastPath {
 			// The kernel sees the trailing slash, as it would natively, on the entry the
 			// call names (see ownsLastComponent).
@@ -318,6 +323,24 @@ func ownsLastComponent(t *tracee, e *syscalls.Entry, k int) bool {
 		return t.regs.arg(e.Paths[0].Flags)&unix.O_CREAT != 0
 	}
 	return false
+}
+
+// rootEntryErrno is the kernel's answer to a call that names "/" as the entry it creates,
+// removes or renames (fs/namei.c, last component LAST_ROOT): busy for rmdir and rename,
+// a directory for unlink and creat, existing for the rest.
+func rootEntryErrno(t *tracee, e *syscalls.Entry) unix.Errno {
+	switch e.Name {
+	case "rmdir", "rename", "renameat", "renameat2":
+		return unix.EBUSY
+	case "unlinkat":
+		if t.regs.arg(2)&unix.AT_REMOVEDIR != 0 {
+			return unix.EBUSY
+		}
+		return unix.EISDIR
+	case "unlink", "open", "openat", "creat":
+		return unix.EISDIR
+	}
+	return unix.EEXIST
 }
 
 // trimSlashes drops a path's trailing slashes, but not the root's.
@@ -464,9 +487,19 @@ func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg, shortcut, own bo
 			return pathmap.Result{}, true, nil
 		}
 	}
+	dotdot := false
 	if own {
 		if trimmed := trimSlashes(path); trimmed != path {
 			path, follow = trimmed, false
+		}
+		if path == ".." || strings.HasSuffix(path, "/..") {
+			// A final "..": every call that names its own entry fails on it (LAST_DOTDOT:
+			// rmdir ENOTEMPTY, rename EBUSY, unlink EISDIR, mkdir EEXIST) without touching
+			// the parent, which the kernel is given as "dir/.." to fail the same way.
+			path, dotdot, follow = trimSlashes(strings.TrimSuffix(path, "..")), true, true
+			if path == "" {
+				path = "."
+			}
 		}
 	}
 	t.lastFollow = follow
@@ -492,6 +525,10 @@ func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg, shortcut, own bo
 	}
 	res := pathmap.Resolver{Table: tr.table, Proc: t, Root: t.fs.root, Dirs: tr.dirsUsable()}
 	r, err := tr.resolveBypassing(t, &res, dir, path, follow)
+	if dotdot && err == nil {
+		r.Host += "/.."
+		return r, false, nil
+	}
 	if err != nil || !relative || hasDotDot(path) {
 		return r, false, err
 	}

@@ -1,8 +1,9 @@
-/* trailslash: calls that create, remove or rename an entry named with a trailing slash.
- * The kernel does not follow a symlink there (rename or rmdir of "link/" is ENOTDIR,
- * mkdir of it EEXIST, creat EISDIR), where lookups do (stat of "link/" is the target).
- * Each call runs in a fresh /tmp/ts and is followed by a listing, so that a call that
- * acted on a symlink's target shows. */
+/* trailslash: calls that create, remove or rename an entry named with a trailing slash,
+ * or named "/", "dir/." or "dir/..". The kernel does not follow a symlink there (rename
+ * or rmdir of "link/" is ENOTDIR, mkdir of it EEXIST, creat EISDIR), where lookups do
+ * (stat of "link/" is the target); "/" is busy, a final "." or ".." refused without
+ * touching the directory. Each call runs in a fresh /tmp/ts and is followed by a
+ * listing, so that a call that acted on another entry shows. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +49,24 @@ int main(void) {
 	TRY(open("ld/", O_CREAT | O_WRONLY, 0644));
 	TRY(link("f", "dang/"));
 	TRY(link("ld/", "x"));
+	TRY(rmdir("/"));
+	TRY(rename("/", "x"));
+	TRY(rename("d", "/"));
+	TRY(unlinkat(AT_FDCWD, "/", AT_REMOVEDIR));
+	TRY(unlink("/"));
+	TRY(mkdir("/", 0777));
+	TRY(symlink("x", "/"));
+	TRY(open("/", O_CREAT | O_WRONLY, 0644));
+	TRY(rmdir("d/.."));
+	TRY(rmdir(".."));
+	TRY(rmdir("/.."));
+	TRY(rename("d/..", "z"));
+	TRY(rename("f", "d/.."));
+	TRY(unlink("d/.."));
+	TRY(mkdir("d/..", 0777));
+	TRY(open("d/..", O_CREAT | O_WRONLY, 0644));
+	TRY(rmdir("d/."));
+	TRY(rmdir("/."));
 	TRY(lstat("ld/", &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1);
 	TRY(chdir("ld/"));
 	return system("rm -rf /tmp/ts");
