@@ -105,8 +105,10 @@ func (t *tracee) tracerPath(e *syscalls.Entry, k int) (path string, follow, ok b
 	return proc + "/cwd/" + s, t.argFollow[k], true
 }
 
-// realPath turns a tracerPath into the file's host path, for the database.
+// realPath turns a tracerPath into the file's host path, for the database: without the
+// trailing slash a call's own entry keeps for the kernel (ownsLastComponent).
 func realPath(p string) string {
+	p = trimSlashes(p)
 	rest, ok := strings.CutPrefix(p, "/proc/")
 	if !ok {
 		return p

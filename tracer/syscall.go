@@ -256,9 +256,13 @@ func (tr *tracer) translatePaths(t *tracee, e *syscalls.Entry) error {
 			guests[k], hosts[k] = res.Guest, res.Host
 		}
 		if err == nil && own && res.Host == tr.table.Rootfs() {
-			// The guest's root, refused as "/" natively, not checked against the
-			// rootfs's host directory (whose parent the user may not write).
-			return rootEntryErrno(t, e)
+			// The guest's root as the entry a call makes, removes or renames: the
+			// host's "/" fails every such call as natively, on LAST_ROOT and with the
+			// kernel's own checks first, where the rootfs's directory would be judged
+			// by its parent's permissions.
+			res.Host, asIs = "/", false
+		} else if err == nil && own && removes(t, e) && tr.isBindingRoot(res.Guest) {
+			return unix.EBUSY // a mount point natively (fs/namei.c, vfs_rmdir, vfs_unlink, vfs_rename)
 		}
 		if err == nil && !asIs && own && trimSlashes(t.lastPath) != t.lastPath {
 			// The kernel sees the trailing slash, as it would natively, on the entry the
@@ -325,22 +329,22 @@ func ownsLastComponent(t *tracee, e *syscalls.Entry, k int) bool {
 	return false
 }
 
-// rootEntryErrno is the kernel's answer to a call that names "/" as the entry it creates,
-// removes or renames (fs/namei.c, last component LAST_ROOT): busy for rmdir and rename,
-// a directory for unlink and creat, existing for the rest.
-func rootEntryErrno(t *tracee, e *syscalls.Entry) unix.Errno {
+// removes reports whether e removes or renames the entry its path names.
+func removes(t *tracee, e *syscalls.Entry) bool {
 	switch e.Name {
-	case "rmdir", "rename", "renameat", "renameat2":
-		return unix.EBUSY
+	case "rmdir", "unlink", "rename", "renameat", "renameat2":
+		return true
 	case "unlinkat":
-		if t.regs.arg(2)&unix.AT_REMOVEDIR != 0 {
-			return unix.EBUSY
-		}
-		return unix.EISDIR
-	case "unlink", "open", "openat", "creat":
-		return unix.EISDIR
+		return t.regs.arg(2)&^unix.AT_REMOVEDIR == 0 // else the kernel's EINVAL
 	}
-	return unix.EEXIST
+	return false
+}
+
+// isBindingRoot reports whether guest is where a binding (-b, not the rootfs or glue)
+// shows its host path: a mount point, which cannot be removed or renamed.
+func (tr *tracer) isBindingRoot(guest string) bool {
+	_, b := tr.table.GuestToHost(guest)
+	return b != nil && b.Guest == guest && b.Guest != "/" && !b.Glue
 }
 
 // trimSlashes drops a path's trailing slashes, but not the root's.

@@ -95,6 +95,9 @@ func TestSameAsNative(t *testing.T) {
 		{name: "readlink-of-fd", cmd: []string{"sh", "-c", "cd /tmp && rm -f rl && ln -s ../etc/passwd rl && linkfd rl /tmp/rl /bin/sh /etc/passwd; rm rl"}},
 		// openat2's scoped resolution (RESOLVE_BENEATH, RESOLVE_IN_ROOT) stays relative to
 		// the directory fd: what would leave it is refused or kept inside, as natively.
+		// A binding's guest path is a mount point: rmdir, unlink and rename of it are
+		// EBUSY (the host directory must not go).
+		{name: "binding-mount-point", binds: []bind{{"/usr/share/zoneinfo", "/opt"}}, cmd: []string{"sh", "-c", "{ rmdir /opt; rmdir /opt/; mv /opt /tmp/x; ls /opt | head -1; } 2>&1"}},
 		{name: "openat2-scoped", cmd: []string{"scoped"}},
 		// CLONE_FS: a vfork-style clone that shares it moves its parent's cwd; a thread
 		// that unshares it moves alone.

@@ -212,7 +212,8 @@ func TestFakeDB(t *testing.T) {
 			if got := step("stat -c %u:%g /tmp/fdb/f"); got != "123:456\n" {
 				t.Fatalf("second run: stat says %q, want 123:456", got)
 			}
-			step("mv /tmp/fdb /tmp/fdb2")
+			// The trailing slash, as tab completion writes it, must not hide the move.
+			step("mv /tmp/fdb/ /tmp/fdb2")
 			if got := step("stat -c '%u:%g %F %t,%T' /tmp/fdb2/f /tmp/fdb2/null"); got != "123:456 regular empty file 0,0\n0:0 character special file 1,3\n" {
 				t.Fatalf("after a rename in another run: %q", got)
 			}
