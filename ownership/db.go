@@ -54,6 +54,7 @@ func (t *Table) Load(file string) error {
 			continue
 		}
 		t.entries[Key{uint64(st.Dev), st.Ino}] = e
+		t.groups = t.groups || e.hasGID
 	}
 	if err := sc.Err(); err != nil {
 		return fmt.Errorf("fake database %s: %w", file, err)

@@ -45,6 +45,7 @@ type Table struct {
 	fakeUID, fakeGID uint32
 	entries          map[Key]*entry
 	changed          bool
+	groups           bool // an entry has held a group: see HeldGroups
 }
 
 // New returns an empty table for a run whose real user realUID:realGID appears as
@@ -55,6 +56,11 @@ func New(realUID, realGID, fakeUID, fakeGID uint32) *Table {
 
 // Len is the number of inodes the table holds.
 func (t *Table) Len() int { return len(t.entries) }
+
+// HeldGroups reports whether the table has held a group for some inode in this run (or
+// loaded one): only then can a directory's group differ from what its real file shows,
+// and a file created in it need a look at it (set-group-ID directories).
+func (t *Table) HeldGroups() bool { return t.groups }
 
 // Has reports whether the table holds anything for k.
 func (t *Table) Has(k Key) bool { _, ok := t.entries[k]; return ok }
@@ -123,6 +129,7 @@ func (t *Table) Chown(k Key, path string, real Attr, uid, gid uint32) {
 	}
 	if gid != Keep {
 		e.gid, e.hasGID = gid, gid != def.GID
+		t.groups = t.groups || e.hasGID
 	}
 	t.tidy(k, e)
 }

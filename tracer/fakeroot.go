@@ -369,12 +369,12 @@ func (tr *tracer) fakeCreate(t *tracee, e *syscalls.Entry) error {
 // newEntryOwner is the owner the kernel gives a new entry at path (a tracerPath), as the
 // guest sees ids: the task's fs ids, and the group of its directory when that is
 // set-group-ID (fs/inode.c, inode_init_owner). The directory is looked at only when its
-// group can differ from what the kernel gives the real file: when the table holds
-// something (a chown of the directory), or the task's fs ids are not the real user's.
+// group can differ from what the kernel gives the real file: when the table has held a
+// group (a chown of the directory), or the task's fs ids are not the real user's.
 func (tr *tracer) newEntryOwner(t *tracee, path string) (uid, gid uint32) {
 	c, fr := t.creds, tr.fake
 	uid, gid = c.FSUID, c.FSGID
-	if fr.table.Len() == 0 && uid == fr.initial.EUID && gid == fr.initial.EGID {
+	if !fr.table.HeldGroups() && uid == fr.initial.EUID && gid == fr.initial.EGID {
 		return uid, gid
 	}
 	k, dir, _, err := statPath(filepath.Dir(strings.TrimRight(path, "/")), true)
