@@ -208,7 +208,7 @@ func TestFakeDB(t *testing.T) {
 				}
 				return r.Stdout
 			}
-			step("rm -rf /tmp/fdb && mkdir /tmp/fdb && touch /tmp/fdb/f && chown 123:456 /tmp/fdb/f && mknod /tmp/fdb/null c 1 3")
+			step("rm -rf /tmp/fdb /tmp/fdb2 && mkdir /tmp/fdb && touch /tmp/fdb/f && chown 123:456 /tmp/fdb/f && mknod /tmp/fdb/null c 1 3")
 			if got := step("stat -c %u:%g /tmp/fdb/f"); got != "123:456\n" {
 				t.Fatalf("second run: stat says %q, want 123:456", got)
 			}
