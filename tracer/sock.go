@@ -224,3 +224,37 @@ func (tr *tracer) openat2How(t *tracee, howAddr uint64) (follow, scoped bool) {
 		resolve&unix.RESOLVE_NO_SYMLINKS == 0
 	return follow, resolve&(unix.RESOLVE_BENEATH|unix.RESOLVE_IN_ROOT) != 0
 }
+
+// clearScope gives the kernel a copy of struct open_how without RESOLVE_BENEATH and
+// RESOLVE_IN_ROOT.
+func (tr *tracer) clearScope(t *tracee, howAddr uint64) {
+	var how [24]byte
+	if readMem(t.tid, howAddr, how[:]) != nil {
+		return
+	}
+	resolve := binary.NativeEndian.Uint64(how[16:])
+	binary.NativeEndian.PutUint64(how[16:], resolve&^(unix.RESOLVE_BENEATH|unix.RESOLVE_IN_ROOT))
+	if a := t.alloc(len(how)); writeMem(t.tid, a, how[:]) == nil {
+		t.regs.setArg(2, a)
+		t.modified = true
+	}
+}
+
+// bindingWithin reports whether a binding (or glue) lies strictly below the directory a
+// scoped openat2 resolves in: its dirfd's guest directory, or the cwd.
+func (tr *tracer) bindingWithin(t *tracee, p syscalls.PathArg) bool {
+	dir := t.fs.cwd
+	if fd := int32(t.regs.arg(p.Dirfd)); fd != unix.AT_FDCWD {
+		d, _, err := tr.fdGuestPath(t, int(fd))
+		if err != nil {
+			return false // no guest directory (the kernel answers), or outside the bindings
+		}
+		dir = d
+	}
+	for _, b := range tr.table.All() {
+		if b.Guest != "/" && b.Guest != dir && (dir == "/" || hasPrefixDir(b.Guest, dir)) {
+			return true
+		}
+	}
+	return false
+}

@@ -485,10 +485,17 @@ func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg, shortcut, own bo
 	case syscalls.Openat2How:
 		var scoped bool
 		if follow, scoped = tr.openat2How(t, flags); scoped {
-			// Untranslated, and no host path for fake root's handlers to act on: the
-			// kernel resolves the guest's string within the dirfd (openat2How).
-			t.lastPathOK = false
-			return pathmap.Result{}, true, nil
+			if !tr.bindingWithin(t, p) {
+				// Untranslated, and no host path for fake root's handlers to act on: the
+				// kernel resolves the guest's string within the dirfd (openat2How).
+				t.lastPathOK = false
+				return pathmap.Result{}, true, nil
+			}
+			// A binding within the scope, which the kernel's walk would not see: the
+			// guest walk resolves the path, and the scope flags, which refuse the
+			// absolute host path it gives, are cleared (BENEATH then is not enforced;
+			// IN_ROOT at the guest's root, the common case, is the guest walk itself).
+			tr.clearScope(t, flags)
 		}
 	}
 	dotdot := false

@@ -99,6 +99,7 @@ func TestSameAsNative(t *testing.T) {
 		// EBUSY (the host directory must not go).
 		{name: "binding-mount-point", binds: []bind{{"/usr/share/zoneinfo", "/opt"}}, cmd: []string{"sh", "-c", "{ rmdir /opt; rmdir /opt/; mv /opt /tmp/x; ls /opt | head -1; } 2>&1"}},
 		{name: "openat2-scoped", cmd: []string{"scoped"}},
+		{name: "openat2-scoped-binding", binds: []bind{{"/usr/share/zoneinfo", "/opt"}}, cmd: []string{"scoped", "root", "opt/UTC", "/opt/UTC", "../opt/UTC", "etc/passwd"}},
 		// CLONE_FS: a vfork-style clone that shares it moves its parent's cwd; a thread
 		// that unshares it moves alone.
 		{name: "clone-fs", cmd: []string{"clonefs"}},

@@ -1,7 +1,8 @@
 /* scoped: openat2 with RESOLVE_BENEATH, RESOLVE_IN_ROOT and RESOLVE_NO_SYMLINKS relative
  * to a directory fd (Linux 5.6): "..", absolute paths and symlinks that leave the
  * directory are refused (EXDEV) or kept inside it. Each line: the call, then the error or
- * which file was opened. */
+ * which file was opened.
+ *   scoped root PATH...   openat2(open("/"), PATH, RESOLVE_IN_ROOT): the inode opened */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +35,20 @@ static void try(int dfd, const char *path, unsigned long long resolve, const cha
 	printf("another file\n");
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+	if (argc > 1 && strcmp(argv[1], "root") == 0) {
+		int root = open("/", O_DIRECTORY | O_RDONLY);
+		for (int i = 2; i < argc; i++) {
+			struct open_how how = {.flags = O_RDONLY, .resolve = RESOLVE_IN_ROOT};
+			int fd = syscall(SYS_openat2, root, argv[i], &how, sizeof how);
+			struct stat st;
+			if (fd < 0 || fstat(fd, &st) != 0)
+				printf("%s: %s\n", argv[i], strerror(errno));
+			else
+				printf("%s: inode %lu\n", argv[i], (unsigned long)st.st_ino);
+		}
+		return 0;
+	}
 	if (system("rm -rf /tmp/o2 && mkdir -p /tmp/o2/d/sub && touch /tmp/o2/f /tmp/o2/d/f && "
 		   "ln -s ../f /tmp/o2/d/up && ln -s /etc /tmp/o2/d/abs && ln -s f /tmp/o2/d/rel") != 0)
 		return 1;
