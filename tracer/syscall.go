@@ -234,7 +234,8 @@ func (tr *tracer) translate(t *tracee, e *syscalls.Entry) error {
 	case syscalls.Sethostname:
 		return tr.enterSetUTS(t)
 	case syscalls.Unshare:
-		if t.regs.arg(0)&(unix.CLONE_FS|unix.CLONE_NEWNS) != 0 {
+		// CLONE_NEWNS and CLONE_NEWUSER imply CLONE_FS (kernel/fork.c, ksys_unshare).
+		if t.regs.arg(0)&(unix.CLONE_FS|unix.CLONE_NEWNS|unix.CLONE_NEWUSER) != 0 {
 			t.exit = exitUnshareFS
 		}
 		return nil
@@ -325,6 +326,10 @@ func ownsLastComponent(t *tracee, e *syscalls.Entry, k int) bool {
 		return k == 1
 	case "open", "openat":
 		return t.regs.arg(e.Paths[0].Flags)&unix.O_CREAT != 0
+	case "openat2":
+		// open_how.flags, the first u64 of the struct the argument points to.
+		flags, err := readUint64(t.tid, t.regs.arg(e.Paths[0].Flags))
+		return err == nil && flags&unix.O_CREAT != 0
 	}
 	return false
 }

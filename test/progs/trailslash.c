@@ -7,10 +7,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static void fresh(void) {
@@ -30,6 +32,11 @@ static void fresh(void) {
 		system("cd /tmp/ts && ls -F . d 2>&1 | tr '\\n' ' '; echo");               \
 	} while (0)
 
+static int openat2_creat(const char *path) {
+	struct open_how how = {.flags = O_CREAT | O_WRONLY, .mode = 0644};
+	return syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+}
+
 int main(void) {
 	struct stat st;
 	TRY(rename("ld/", "newname"));
@@ -47,6 +54,7 @@ int main(void) {
 	TRY(mknod("dang/", S_IFIFO | 0644, 0));
 	TRY(open("dang/", O_CREAT | O_WRONLY, 0644));
 	TRY(open("ld/", O_CREAT | O_WRONLY, 0644));
+	TRY(openat2_creat("dang/"));
 	TRY(link("f", "dang/"));
 	TRY(link("ld/", "x"));
 	TRY(rmdir("/"));
