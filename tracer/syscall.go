@@ -667,16 +667,48 @@ func (tr *tracer) emulateGetcwd(t *tracee) error {
 	return nil
 }
 
+// answerBoundLink answers for a symlink at host path host inside a binding: its absolute
+// target is a host path, shown to the guest where that host tree is bound
+// (pathmap.BoundTarget). Elsewhere the kernel's answer, the link's text, is the guest's.
+func (tr *tracer) answerBoundLink(t *tracee, p syscalls.PathArg, host string) error {
+	guest, ok := tr.table.HostToGuest(host)
+	if !ok {
+		return nil
+	}
+	if _, b := tr.table.GuestToHost(guest); b != nil && b.Guest != "/" && !b.Glue {
+		if link, err := readlinkHost(host); err == nil {
+			r := pathmap.Resolver{Table: tr.table}
+			if g := r.BoundTarget(link, b); g != link {
+				return t.answerReadlink(p, g)
+			}
+		}
+	}
+	return nil
+}
+
 // enterReadlink lets the kernel read ordinary links (their text is the guest's own) and
 // answers for /proc magic links (exe, cwd, root, fd/N), whose kernel text is a host path.
 func (tr *tracer) enterReadlink(t *tracee, e *syscalls.Entry) error {
 	p := e.Paths[0]
-	if p.Dirfd >= 0 && int32(t.regs.arg(p.Dirfd)) != unix.AT_FDCWD {
+	fd := unix.AT_FDCWD
+	if p.Dirfd >= 0 {
+		fd = int(int32(t.regs.arg(p.Dirfd)))
+	}
+	if fd != unix.AT_FDCWD {
 		// readlinkat(fd, "") reads the symlink that fd was opened on with O_PATH and
-		// O_NOFOLLOW (Linux 2.6.39, readlink(2)): the kernel's answer, the link's own
-		// text, is the guest's.
+		// O_NOFOLLOW (Linux 2.6.39, readlink(2)), whose host path the fd's own link
+		// gives: the same answers as by path, else the kernel's (the link's own text).
 		if s, err := readString(t.tid, t.regs.arg(p.Path), t.pathBuf); err == nil && s == "" {
-			return nil
+			host, err := readlinkHost("/proc/" + strconv.Itoa(t.tid) + "/fd/" + strconv.Itoa(fd))
+			if err != nil {
+				return nil
+			}
+			if strings.HasPrefix(host, "/proc/") {
+				if target, magic, handled := t.Readlink(host); handled && !magic {
+					return t.answerReadlink(p, target)
+				}
+			}
+			return tr.answerBoundLink(t, p, host)
 		}
 	}
 	// Resolved in full: a link inside a binding may need its text translated.
@@ -693,14 +725,9 @@ func (tr *tracer) enterReadlink(t *tracee, e *syscalls.Entry) error {
 			return t.answerReadlink(p, target)
 		}
 	}
-	if _, b := tr.table.GuestToHost(res.Guest); b != nil && b.Guest != "/" && !b.Glue && res.Exists {
-		// A symlink inside a binding: its absolute target is a host path, shown to the
-		// guest where that host tree is bound (pathmap.BoundTarget).
-		if link, err := readlinkHost(res.Host); err == nil {
-			r := pathmap.Resolver{Table: tr.table}
-			if g := r.BoundTarget(link, b); g != link {
-				return t.answerReadlink(p, g)
-			}
+	if res.Exists {
+		if err := tr.answerBoundLink(t, p, res.Host); err != nil || t.skipped {
+			return err
 		}
 	}
 	if asIs {

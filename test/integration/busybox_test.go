@@ -93,6 +93,7 @@ func TestSameAsNative(t *testing.T) {
 		// readlinkat(fd, "") reads the symlink the O_PATH descriptor is open on; of a
 		// file that is no symlink, ENOENT.
 		{name: "readlink-of-fd", cmd: []string{"sh", "-c", "cd /tmp && rm -f rl && ln -s ../etc/passwd rl && linkfd rl /tmp/rl /bin/sh /etc/passwd; rm rl"}},
+		{name: "readlink-of-fd-proc", binds: proc, cmd: []string{"linkfd", "/proc/self/exe", "/proc/self/cwd"}},
 		// openat2's scoped resolution (RESOLVE_BENEATH, RESOLVE_IN_ROOT) stays relative to
 		// the directory fd: what would leave it is refused or kept inside, as natively.
 		// A binding's guest path is a mount point: rmdir, unlink and rename of it are
