@@ -332,6 +332,10 @@ func parse(args, environ []string, cwd string) (*config.Config, error) {
 	}
 	if r, err := res.Resolve("/", cfg.Cwd, true); err == nil && r.Exists && isDir(r.Host) {
 		cfg.Cwd = r.Guest
+	} else if bindingDir(table, cfg.Cwd) {
+		// A binding's directory, or one on the way to a binding's guest path, that the
+		// rootfs lacks: the engines make it (glue directories, mount points), as PRoot
+		// does; `-b $PWD -w $PWD` is the common case.
 	} else {
 		// PRoot warns at its default verbosity in both cases. groot warns for an explicit
 		// -w only: running from a host directory that the guest lacks (a temporary
@@ -380,6 +384,24 @@ func parse(args, environ []string, cwd string) (*config.Config, error) {
 		cfg.Command[0] = found
 	}
 	return cfg, nil
+}
+
+// bindingDir reports whether guest is a directory that only the bindings make: a
+// directory inside a binding whose host path is one, or a directory on the way to a
+// binding's guest path (each engine makes those for the guest).
+func bindingDir(table *bindings.Table, guest string) bool {
+	for _, b := range table.All() {
+		if b.Guest == "/" {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(guest, b.Guest); ok && (rest == "" || rest[0] == '/') {
+			return isDir(b.Host + rest)
+		}
+		if strings.HasPrefix(b.Guest, guest+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 func isDir(host string) bool {

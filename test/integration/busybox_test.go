@@ -165,6 +165,11 @@ func TestBindings(t *testing.T) {
 		{"rootfs-after-binding-of-root", []string{"-b", "/etc:/", "-r", rootfs}, "cat /etc/hostname", "fixture\n"},
 		{"file-over-file", []string{"-b", hostFile + ":/etc/hostname"}, "cat /etc/hostname", "bound-over\n"},
 		{"missing-guest-parents", []string{"-b", host + ":/opt/new/x"}, "ls /opt/new && cat /opt/new/x/file", "x\nfrom the host\n"},
+		// The working directory may be a binding's, or one on the way to it, that the
+		// rootfs lacks (PRoot's `-b $PWD`, `-w $PWD`): groot starts there.
+		{"workdir-in-binding", []string{"-b", host + ":/opt/new/x", "-w", "/opt/new/x/sub"}, "pwd && cat inner", "/opt/new/x/sub\ninner\n"},
+		{"workdir-on-the-way", []string{"-b", host + ":/opt/new/x", "-w", "/opt/new"}, "pwd && ls", "/opt/new\nx\n"},
+		{"host-cwd-bound", []string{"-b", work}, "pwd", work + "\n"},
 		{"write-through-binding", []string{"-b", out + ":/out"}, "echo via-binding > /out/w && cat /out/w", "via-binding\n"},
 		{"later-binding-wins", []string{"-b", out + ":/mnt", "-b", host + ":/mnt"}, "cat /mnt/file", "from the host\n"},
 	}
