@@ -170,6 +170,9 @@ func TestBindings(t *testing.T) {
 		{"workdir-in-binding", []string{"-b", host + ":/opt/new/x", "-w", "/opt/new/x/sub"}, "pwd && cat inner", "/opt/new/x/sub\ninner\n"},
 		{"workdir-on-the-way", []string{"-b", host + ":/opt/new/x", "-w", "/opt/new"}, "pwd && ls", "/opt/new\nx\n"},
 		{"host-cwd-bound", []string{"-b", work}, "pwd", work + "\n"},
+		// A binding's guest path that the rootfs lacks is listed in its directory, as in
+		// PRoot (and natively, where it is a mount point).
+		{"mount-point-listed", []string{"-b", host + ":/newtop", "-b", hostFile + ":/run/hn", "-b", host + ":/srv/a/b"}, "ls / | grep -e newtop -e srv; ls /run /srv", "newtop\nsrv\n/run:\nhn\n\n/srv:\na\n"},
 		{"write-through-binding", []string{"-b", out + ":/out"}, "echo via-binding > /out/w && cat /out/w", "via-binding\n"},
 		{"later-binding-wins", []string{"-b", out + ":/mnt", "-b", host + ":/mnt"}, "cat /mnt/file", "from the host\n"},
 	}
@@ -196,6 +199,11 @@ func TestBindings(t *testing.T) {
 				})
 			}
 		})
+	}
+	for _, p := range []string{"newtop", "run/hn", "srv"} {
+		if _, err := os.Lstat(filepath.Join(rootfs, p)); err == nil {
+			t.Errorf("%s: the entry made for the run's listing is still in the rootfs", p)
+		}
 	}
 	data, err := os.ReadFile(filepath.Join(out, "w"))
 	if err != nil || string(data) != "via-binding\n" {
