@@ -80,6 +80,18 @@ func (f idFlag) String() string     { return *f.p }
 func (f idFlag) Set(v string) error { *f.p = v; return nil }
 func (f idFlag) Type() string       { return "UID:GID" }
 
+// refusedFlag is a pflag.Value for a PRoot option groot does not implement: parsing
+// records it, and parse refuses the run with one line that names it.
+type refusedFlag struct {
+	name string
+	p    *[]string
+	typ  string
+}
+
+func (f refusedFlag) String() string     { return "" }
+func (f refusedFlag) Set(v string) error { *f.p = append(*f.p, f.name); return nil }
+func (f refusedFlag) Type() string       { return f.typ }
+
 // defaultPath is what the guest's PATH lookup uses when the environment has none.
 const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -90,6 +102,8 @@ type options struct {
 	unshareCgroup, unshareAll             bool
 	layout                                []layout
 	killOnExit, help, showVersion         bool
+	link2symlink                          bool
+	refused                               []string // PRoot options groot does not implement
 	verbose                               int
 }
 
@@ -119,6 +133,13 @@ func newFlagSet(o *options) *pflag.FlagSet {
 	fs.BoolVar(&o.unshareAll, "unshare-all", false, "all of the above, and a generated hostname unless --hostname is given")
 	fs.StringVar(&o.hostname, "hostname", "", "make the guest's hostname NAME (a new UTS namespace; emulated in uname by the ptrace engine)")
 	fs.StringVar(&o.mode, "mode", "auto", "engine: auto (namespaces when the kernel allows, else ptrace), ptrace or userns")
+	// PRoot's -l works around kernels and file systems that refuse hard links (Android):
+	// here the guest's link(2) works as it is, so the option changes nothing.
+	fs.BoolVarP(&o.link2symlink, "link2symlink", "l", false, "accepted for PRoot's command lines; hard links work as they are, nothing is emulated")
+	fs.VarP(refusedFlag{"-q (qemu)", &o.refused, "COMMAND"}, "qemu", "q", "PRoot's user-mode emulation of other architectures: refused, not supported")
+	fs.Var(refusedFlag{"--mixed-mode", &o.refused, "VALUE"}, "mixed-mode", "PRoot's option of -q: refused, not supported")
+	fs.VarP(refusedFlag{"-p (port mapping)", &o.refused, "PORTS"}, "port", "p", "PRoot's port mapping: refused, not supported (the namespace engine's --unshare-net gives the guest its own ports)")
+	fs.VarPF(refusedFlag{"-n (netcoop)", &o.refused, "bool"}, "netcoop", "n", "PRoot's network cooperation mode: refused, not supported").NoOptDefVal = "true"
 	fs.BoolVarP(&o.showVersion, "version", "V", false, "print the version and exit")
 	fs.BoolVar(&o.showVersion, "about", false, "same as -V")
 	fs.BoolVarP(&o.help, "help", "h", false, "print this help and exit")
@@ -134,7 +155,8 @@ var usageGroups = []struct {
 	flags []string
 }{
 	{"Regular options", []string{"rootfs", "bind", "mount", "cwd", "pwd", "verbose", "version", "about", "help", "usage"}},
-	{"Extension options", []string{"kernel-release", "root-id", "change-id", "kill-on-exit"}},
+	{"Extension options", []string{"kernel-release", "root-id", "change-id", "kill-on-exit", "link2symlink"}},
+	{"PRoot options groot refuses", []string{"qemu", "mixed-mode", "port", "netcoop"}},
 	{"Alias options", []string{"R", "S"}},
 	{"groot options", []string{"fake-db", "mode", "unshare-pid", "unshare-net", "unshare-ipc", "unshare-cgroup", "unshare-all", "hostname"}},
 }
@@ -226,6 +248,9 @@ func parse(args, environ []string, cwd string) (*config.Config, error) {
 	}
 	if o.help {
 		return nil, errHelp
+	}
+	if len(o.refused) > 0 {
+		return nil, usagef("%s: PRoot's option is not supported by groot", o.refused[0])
 	}
 	if o.showVersion {
 		return nil, errVersion

@@ -259,6 +259,12 @@ func TestParse(t *testing.T) {
 		{name: "rootfs is a file", args: []string{"-r", root + "/bin/tool", "tool"}, wantErr: "not a directory"},
 		{name: "empty rootfs", args: []string{"-r", "", "tool"}, wantErr: "-r: empty path"},
 		{name: "bad mode", args: []string{"--mode", "bogus", "-r", root, "tool"}, wantErr: `--mode "bogus"`},
+		// PRoot's options groot lacks are named as such; -l changes nothing here.
+		{name: "-q refused", args: []string{"-q", "qemu-arm", "-r", root, "tool"}, wantErr: "-q (qemu): PRoot's option is not supported"},
+		{name: "-p refused", args: []string{"-r", root, "-p", "80:8080", "tool"}, wantErr: "-p (port mapping)"},
+		{name: "-n refused", args: []string{"-n", "-r", root, "tool"}, wantErr: "-n (netcoop)"},
+		{name: "-l accepted", args: []string{"-l", "-r", root, "tool"}, check: cmdIs("/usr/bin/tool", "tool", nil, "/")},
+		{name: "--link2symlink accepted", args: []string{"--link2symlink", "-0", "-r", root, "tool"}, check: cmdIs("/usr/bin/tool", "tool", nil, "/")},
 		{name: "bad verbose", args: []string{"-v", "x", "-r", root, "tool"}, wantErr: "verbose"},
 		{name: "missing option argument", args: []string{"-r"}, wantErr: "needs an argument"},
 		{name: "unknown long option", args: []string{"--frobnicate", "-r", root, "tool"}, wantErr: "frobnicate"},
