@@ -84,6 +84,12 @@ func (tr *tracer) answerStat(t *tracee, e *syscalls.Entry, view func(ownership.K
 		flags |= int(t.orig.arg(3)) & unix.AT_NO_AUTOMOUNT
 	}
 	dirfd, rel, done := t.localFD(path)
+	if rel == "" && !follow {
+		// lstat of /proc/PID/fd/N names the magic link itself, which the open file
+		// behind a duplicate of the fd is not.
+		done()
+		dirfd, rel, done = unix.AT_FDCWD, path, func() {}
+	}
 	defer done()
 	if atDir != unix.AT_FDCWD {
 		dirfd, rel = atDir, atName

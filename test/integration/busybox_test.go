@@ -93,6 +93,8 @@ func TestSameAsNative(t *testing.T) {
 		// readlinkat(fd, "") reads the symlink the O_PATH descriptor is open on; of a
 		// file that is no symlink, ENOENT.
 		{name: "readlink-of-fd", cmd: []string{"sh", "-c", "cd /tmp && rm -f rl && ln -s ../etc/passwd rl && linkfd rl /tmp/rl /bin/sh /etc/passwd; rm rl"}},
+		// lstat of /proc/self/fd/N is the magic link (busybox's ls uses newfstatat).
+		{name: "lstat-proc-fd-link", binds: append(proc, dev...), cmd: []string{"sh", "-c", "ls -l /proc/self/fd/0 /proc/$$/fd/0 < /dev/null | awk '{print $1, $NF}'"}},
 		{name: "readlink-of-fd-proc", binds: proc, cmd: []string{"linkfd", "/proc/self/exe", "/proc/self/cwd"}},
 		// openat2's scoped resolution (RESOLVE_BENEATH, RESOLVE_IN_ROOT) stays relative to
 		// the directory fd: what would leave it is refused or kept inside, as natively.
