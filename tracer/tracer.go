@@ -154,7 +154,7 @@ func Run(cfg *config.Config) (int, error) {
 	if err := cfg.Table.AddGlue(filepath.Join(scratch, "glue")); err != nil {
 		return 0, fmt.Errorf("bindings: %w", err)
 	}
-	defer removeMountPoints(makeMountPoints(cfg.Table))
+	defer makeMountPoints(cfg.Table).remove()
 	if os.Getenv("GROOT_NO_DIRCACHE") == "" {
 		tr.dirs = pathmap.NewDirCache()
 	}
