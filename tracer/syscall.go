@@ -667,14 +667,11 @@ func (tr *tracer) emulateGetcwd(t *tracee) error {
 	return nil
 }
 
-// answerBoundLink answers for a symlink at host path host inside a binding: its absolute
-// target is a host path, shown to the guest where that host tree is bound
-// (pathmap.BoundTarget). Elsewhere the kernel's answer, the link's text, is the guest's.
-func (tr *tracer) answerBoundLink(t *tracee, p syscalls.PathArg, host string) error {
-	guest, ok := tr.table.HostToGuest(host)
-	if !ok {
-		return nil
-	}
+// answerBoundLink answers for a symlink at guest path guest (host path host) inside a
+// binding: its absolute target is a host path, shown to the guest where that host tree is
+// bound (pathmap.BoundTarget). Elsewhere the kernel's answer, the link's text, is the
+// guest's.
+func (tr *tracer) answerBoundLink(t *tracee, p syscalls.PathArg, guest, host string) error {
 	if _, b := tr.table.GuestToHost(guest); b != nil && b.Guest != "/" && !b.Glue {
 		if link, err := readlinkHost(host); err == nil {
 			r := pathmap.Resolver{Table: tr.table}
@@ -708,7 +705,12 @@ func (tr *tracer) enterReadlink(t *tracee, e *syscalls.Entry) error {
 					return t.answerReadlink(p, target)
 				}
 			}
-			return tr.answerBoundLink(t, p, host)
+			// The guest path the fd's host path maps back to (a host path inside both
+			// the rootfs and a binding's host tree names the binding's).
+			if guest, ok := tr.table.HostToGuest(host); ok {
+				return tr.answerBoundLink(t, p, guest, host)
+			}
+			return nil
 		}
 	}
 	// Resolved in full: a link inside a binding may need its text translated.
@@ -726,7 +728,7 @@ func (tr *tracer) enterReadlink(t *tracee, e *syscalls.Entry) error {
 		}
 	}
 	if res.Exists {
-		if err := tr.answerBoundLink(t, p, res.Host); err != nil || t.skipped {
+		if err := tr.answerBoundLink(t, p, res.Guest, res.Host); err != nil || t.skipped {
 			return err
 		}
 	}

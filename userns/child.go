@@ -24,14 +24,17 @@ func (e *mountError) Error() string {
 
 // ChildMain is the namespace child's whole life: it never returns.
 func ChildMain() {
-	status := os.NewFile(4, "status")
-	unix.CloseOnExec(4)
+	cfgFD, statusFD := 3, 4
+	fmt.Sscanf(os.Getenv(pipesEnv), "%d,%d", &cfgFD, &statusFD)
+	unix.CloseOnExec(cfgFD)
+	unix.CloseOnExec(statusFD)
+	status := os.NewFile(uintptr(statusFD), "status")
 	fail := func(kind byte, err error) {
 		status.Write(append([]byte{kind}, err.Error()...))
 		os.Exit(1)
 	}
 	var sp spec
-	config := os.NewFile(3, "config")
+	config := os.NewFile(uintptr(cfgFD), "config")
 	if err := json.NewDecoder(config).Decode(&sp); err != nil {
 		fail('U', fmt.Errorf("read the configuration: %w", err))
 	}

@@ -29,6 +29,10 @@ import (
 // childEnv marks groot re-executed as the namespace child; its value is the role.
 const childEnv = "_GROOT_USERNS"
 
+// pipesEnv tells the namespace child the descriptors of its configuration and status
+// pipes: "CONFIG,STATUS".
+const pipesEnv = "_GROOT_USERNS_FDS"
+
 // ErrUnavailable wraps every failure to set the namespaces up, before the guest runs:
 // the caller may fall back to the ptrace engine.
 var ErrUnavailable = errors.New("user namespaces unavailable")
@@ -217,12 +221,20 @@ func start(sp *spec, role string, uid, gid int, flags uintptr) (pid int, wait fu
 	if err != nil {
 		return 0, nil, err
 	}
+	// The pipes keep their numbers in the child (inherited: close-on-exec is cleared for
+	// the fork), so that every descriptor groot was given, 3 and up included, reaches
+	// the guest as it would natively (a script's `3>log`, a make jobserver's fds).
+	for _, f := range []*os.File{cfgR, statW} {
+		if _, err := unix.FcntlInt(f.Fd(), unix.F_SETFD, 0); err != nil {
+			return 0, nil, err
+		}
+	}
 	// syscall.ForkExec rather than os/exec: see runDirect.
 	attr := &syscall.ProcAttr{
 		// One P keeps the child to few threads: with --unshare-pid they take PIDs in the
 		// guest's namespace before the guest starts.
-		Env:   []string{childEnv + "=" + role, "GOMAXPROCS=1"},
-		Files: []uintptr{0, 1, 2, cfgR.Fd(), statW.Fd()}, // the config and status pipes: fds 3 and 4
+		Env:   []string{childEnv + "=" + role, "GOMAXPROCS=1", fmt.Sprintf("%s=%d,%d", pipesEnv, cfgR.Fd(), statW.Fd())},
+		Files: []uintptr{0, 1, 2},
 	}
 	attr.Sys = &syscall.SysProcAttr{
 		Cloneflags:                 unix.CLONE_NEWUSER | unix.CLONE_NEWNS | flags,

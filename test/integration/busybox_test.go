@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -324,5 +325,29 @@ func TestProcMountedInRootfs(t *testing.T) {
 		t.Run(m.Name, func(t *testing.T) {
 			same(t, groot(t, m, nil, cmd...), want)
 		})
+	}
+}
+
+// TestDescriptorsPassedOn: descriptors groot is given beyond 0, 1 and 2 reach the guest
+// as they would natively (a script's `3<file`, a make jobserver's fds), in every engine
+// and whatever it sets up (the namespace engine's child once took fds 3 and 4 for its
+// own pipes when it had mounts to make).
+func TestDescriptorsPassedOn(t *testing.T) {
+	for i, s := range []string{"three\n", "four\n"} {
+		if err := os.WriteFile(filepath.Join(work, "fd"+strconv.Itoa(i+3)), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range modes() {
+		for _, opts := range [][]string{nil, {"-b", "/proc"}} {
+			t.Run(m.Name+strings.Join(opts, ""), func(t *testing.T) {
+				args := append(append(append([]string{}, m.Args...), "-r", rootfs), opts...)
+				args = append(args, "sh", "-c", "cat <&3; cat <&4")
+				got := run(t, work, m.Env, true, "sh", append([]string{"-c", `exec 3<fd3 4<fd4; exec "$@"`, "sh", grootBin}, args...)...)
+				if got.Code != 0 || got.Stdout != "three\nfour\n" {
+					t.Errorf("%v\nwant the contents of the files open as fds 3 and 4", got)
+				}
+			})
+		}
 	}
 }
