@@ -27,9 +27,13 @@ type parentTimes struct {
 // of that directory (ls, globs, find) show it, as PRoot does (its glue: empty entries of
 // mode 0, removed at exit). The tracer resolves such paths through the binding table,
 // never to the entry itself. Directories deeper down the glue already lists
-// (Table.AddGlue). Where the rootfs's directory is not writable, nothing is made.
+// (Table.AddGlue). Where the rootfs's directory is not writable, nothing is made; nor
+// anywhere with PRoot's PROOT_DONT_POLLUTE_ROOTFS set.
 func makeMountPoints(table *bindings.Table) *mountPoints {
 	mp := &mountPoints{parents: make(map[string]*parentTimes)}
+	if os.Getenv("PROOT_DONT_POLLUTE_ROOTFS") != "" {
+		return mp
+	}
 	rootfs := table.Rootfs()
 	for _, b := range table.All() {
 		if b.Guest == "/" {
