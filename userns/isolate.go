@@ -102,7 +102,7 @@ func cStrings(ss []string) ([]*byte, error) {
 // kills whatever is left in the namespace.
 func initMain(sp *spec, argv []string, status *os.File) int {
 	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
+	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
 	attr := &os.ProcAttr{Env: sp.Env, Files: []*os.File{os.Stdin, os.Stdout, os.Stderr}}
 	proc, err := os.StartProcess(sp.Command[0], argv, attr)
 	if err != nil && errnoOf(err) == unix.ENOEXEC {

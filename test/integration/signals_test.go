@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestSignalsReachGuest sends SIGTERM, SIGHUP, SIGINT and SIGQUIT to groot (as kill(1)
+// TestSignalsReachGuest sends SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1 and SIGUSR2 to groot (as kill(1)
 // would) and checks that the guest's trap gets each, as the same shell does when it is
 // sent the signal natively; groot exits with the guest's status. The namespace engine's
 // fast path and the engine with a PID namespace are covered too.
@@ -31,7 +31,7 @@ func TestSignalsReachGuest(t *testing.T) {
 	for _, c := range []struct {
 		sig  syscall.Signal
 		name string
-	}{{syscall.SIGTERM, "TERM"}, {syscall.SIGHUP, "HUP"}, {syscall.SIGINT, "INT"}, {syscall.SIGQUIT, "QUIT"}} {
+	}{{syscall.SIGTERM, "TERM"}, {syscall.SIGHUP, "HUP"}, {syscall.SIGINT, "INT"}, {syscall.SIGQUIT, "QUIT"}, {syscall.SIGUSR1, "USR1"}, {syscall.SIGUSR2, "USR2"}} {
 		sig, name := c.sig, c.name
 		script := fmt.Sprintf(`trap 'echo got %s; exit 3' %s; echo ready; while :; do sleep 0.05; done`, name, name)
 		var want string

@@ -6,7 +6,7 @@
 #   1. names itself "groot-init" (prctl PR_SET_NAME),
 #   2. writes "1" to /proc/sys/kernel/ns_last_pid so that the guest gets PID 2 (it holds
 #      CAP_SYS_ADMIN in the namespace's user namespace as an ambient capability),
-#   3. blocks SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGCHLD,
+#   3. blocks SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGCHLD,
 #   4. forks; the child clears its ambient capabilities, unblocks the signals and execs
 #      PATH with ARGV0 ARGS... (on failure it exits 127),
 #   5. waits for the signals: SIGCHLD reaps every zombie (orphans included); the others are
@@ -149,6 +149,7 @@ one:	.ascii "1"
 msg:	.ascii "groot: init: cannot execute the guest command\n"
 	.set msglen, . - msg
 	.balign 8
-# SIGHUP(1), SIGINT(2), SIGQUIT(3), SIGTERM(15), SIGCHLD(17): bit N-1
-sigset:	.quad (1<<0)|(1<<1)|(1<<2)|(1<<14)|(1<<16)
+# SIGHUP(1), SIGINT(2), SIGQUIT(3), SIGUSR1(10), SIGUSR2(12), SIGTERM(15), SIGCHLD(17):
+# bit N-1
+sigset:	.quad (1<<0)|(1<<1)|(1<<2)|(1<<9)|(1<<11)|(1<<14)|(1<<16)
 emptyset: .quad 0

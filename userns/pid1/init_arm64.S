@@ -134,6 +134,7 @@ lastpid: .asciz "/proc/sys/kernel/ns_last_pid"
 one:	.ascii "1"
 msg:	.ascii "groot: init: cannot execute the guest command\n"
 	.balign 8
-// SIGHUP(1), SIGINT(2), SIGQUIT(3), SIGTERM(15), SIGCHLD(17): bit N-1
-sigset:	.quad (1<<0)|(1<<1)|(1<<2)|(1<<14)|(1<<16)
+// SIGHUP(1), SIGINT(2), SIGQUIT(3), SIGUSR1(10), SIGUSR2(12), SIGTERM(15), SIGCHLD(17):
+// bit N-1
+sigset:	.quad (1<<0)|(1<<1)|(1<<2)|(1<<9)|(1<<11)|(1<<14)|(1<<16)
 emptyset: .quad 0
