@@ -45,6 +45,7 @@ const (
 	fakeExitRename
 	fakeExitCreate
 	fakeExitPrivileged
+	fakeExitRemoveCopy
 )
 
 // fakeState is a task's fake-root bookkeeping between a syscall's entry and exit stops.
@@ -230,6 +231,9 @@ func (tr *tracer) fakeEnter(t *tracee, e *syscalls.Entry) error {
 			s.exit = fakeExitRename
 		}
 	case syscalls.FakeCreate:
+		if err := tr.fakeProcStatus(t, e); err != nil || t.fakeSt.exit != fakeExitNone {
+			return err
+		}
 		return tr.fakeCreate(t, e)
 	case syscalls.FakeID:
 		return tr.fakeID(t, e)
@@ -287,6 +291,8 @@ func (tr *tracer) fakeExit(t *tracee) {
 		if ret == 0 {
 			fr.table.Remove(s.key)
 		}
+	case fakeExitRemoveCopy:
+		os.Remove(s.from) // the guest holds the copy open, or failed to
 	case fakeExitRename:
 		if ret == 0 {
 			if s.replaced != (ownership.Key{}) {

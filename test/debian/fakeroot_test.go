@@ -1,6 +1,7 @@
 package debian
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,6 +124,9 @@ stat -c '%u:%g %a %n' /usr/share/groot-demo/file
 		// GNU tar sets an extracted directory's mode through /proc/self/fd/N and falls
 		// back to its path where that is missing (no /proc here): the chmod must fail.
 		{"tar-x-modes", []string{"-0"}, "d=$(mktemp -d) && cd $d && umask 022 && mkdir -p a/b && chmod 750 a a/b && touch a/b/f && tar cf t.tar a && rm -rf a && tar xf t.tar && stat -c '%n %a %u:%g' a a/b a/b/f; cd / && rm -rf $d"},
+		// A guest user whose uid is the real user's: userdel looks in /proc (bound by -S)
+		// for its processes, which must not be every process of the real user's.
+		{"userdel-real-uid", []string{"-S"}, fmt.Sprintf("useradd -u %d bob && userdel bob && echo deleted", uid)},
 		{"useradd-su", []string{"-0"}, "useradd -m alice && su alice -c id && stat -c '%U:%G %a' /home/alice && su alice -c 'touch ~/made && stat -c %U:%G ~/made' && userdel -r alice 2>/dev/null && ls /home"},
 	}
 	for _, c := range cases {

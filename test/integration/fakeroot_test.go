@@ -91,6 +91,28 @@ func TestFakeRootMissingPath(t *testing.T) {
 	}
 }
 
+// TestFakeRootProcStatus: /proc/PID/status shows the fake identities, as root's and an
+// unprivileged user's processes show theirs natively (shadow's userdel reads it), and
+// the real user's other processes show the real ids as the fake ones.
+func TestFakeRootProcStatus(t *testing.T) {
+	proc := []bind{{"/proc", "/proc"}}
+	cmd := []string{"sh", "-c", "grep -E '^(Uid|Gid|Groups)' /proc/self/status; asuser 33 44 grep -E '^(Uid|Gid|Groups)' /proc/self/status"}
+	want := nativeAs(t, 0, 0, proc, cmd...)
+	if want.Code != 0 || !strings.Contains(want.Stdout, "Uid:\t33\t33\t33\t33") {
+		t.Fatalf("the native run as root: %v", want)
+	}
+	for _, m := range fakeModes() {
+		t.Run(m.Name, func(t *testing.T) {
+			same(t, groot(t, m, append([]string{"-0"}, bindOpts(proc)...), cmd...), want)
+			// groot itself runs as the real user: shown as root.
+			got := groot(t, m, append([]string{"-0"}, bindOpts(proc)...), "sh", "-c", "grep '^Uid' /proc/$PPID/status")
+			if got.Code != 0 || got.Stdout != "Uid:\t0\t0\t0\t0\n" {
+				t.Errorf("groot's own status: %v", got)
+			}
+		})
+	}
+}
+
 // TestFakeRootModesOnDisk: what root chmods is what stays on disk, and the modes the
 // permission bypass lends for a call are back afterwards (seen from outside groot).
 func TestFakeRootModesOnDisk(t *testing.T) {
