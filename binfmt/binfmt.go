@@ -82,6 +82,11 @@ func Prepare(r *pathmap.Resolver, cwd, filename string, argv []string) (*Plan, e
 	return prepare(r, cwd, filename, nil, argv)
 }
 
+// PrepareResolved is Prepare for a filename the caller has resolved already (first).
+func PrepareResolved(r *pathmap.Resolver, cwd, filename string, first pathmap.Result, argv []string) (*Plan, error) {
+	return prepare(r, cwd, filename, &first, argv)
+}
+
 // PrepareFile plans an execve of a file the guest's tree may not hold (fexecve of a
 // memfd, of a deleted file): host is a path the tracer can open it by (/proc/PID/fd/N),
 // name what the guest knows it as (its /proc/PID/exe, and the name shebang interpreters

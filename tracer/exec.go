@@ -1,6 +1,7 @@
 package tracer
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -71,10 +72,6 @@ func (tr *tracer) enterExecve(t *tracee, e *syscalls.Entry) error {
 			}
 		}
 	}
-	argv, err := readArgv(t.tid, t.regs.arg(argvArg), win)
-	if err != nil {
-		return err
-	}
 	res := &pathmap.Resolver{Table: tr.table, Proc: t, Root: t.fs.root}
 	if fdHost == "" && (strings.HasPrefix(filename, "/proc/") || strings.HasPrefix(filename, "/dev/fd/")) {
 		// execve("/proc/self/fd/N"), glibc's fexecve where execveat is refused: the
@@ -88,11 +85,33 @@ func (tr *tracer) enterExecve(t *tracee, e *syscalls.Entry) error {
 			filename, fdHost = name, host
 		}
 	}
+	var first pathmap.Result
+	if fdHost == "" {
+		// The program first: a failed lookup, every miss of a PATH search (execvp tries
+		// each directory in turn), costs no read of the arguments.
+		if filename == "" {
+			return unix.ENOENT
+		}
+		if first, err = res.Resolve(dir, filename, true); err != nil {
+			var perr *pathmap.Error
+			if errors.As(err, &perr) {
+				return perr.Errno
+			}
+			return err
+		}
+		if !first.Exists {
+			return unix.ENOENT
+		}
+	}
+	argv, err := readArgv(t.tid, t.regs.arg(argvArg), win)
+	if err != nil {
+		return err
+	}
 	var plan *binfmt.Plan
 	if fdHost != "" {
 		plan, err = binfmt.PrepareFile(res, dir, filename, fdHost, argv)
 	} else {
-		plan, err = binfmt.Prepare(res, dir, filename, argv)
+		plan, err = binfmt.PrepareResolved(res, dir, filename, first, argv)
 	}
 	if err != nil {
 		return err
