@@ -45,8 +45,8 @@ func isProcStatus(host string) (int, bool) {
 // fakeProcStatus gives a read-only open of a /proc status file the copy with the fake
 // ids; the copy's name is removed at the call's exit.
 func (tr *tracer) fakeProcStatus(t *tracee, e *syscalls.Entry) error {
-	if len(e.Paths) == 0 || !t.argSet[0] || t.orig.arg(e.Paths[0].Flags)&unix.O_ACCMODE != unix.O_RDONLY {
-		return nil
+	if e.Name != "open" && e.Name != "openat" || !t.argSet[0] || t.orig.arg(e.Paths[0].Flags)&unix.O_ACCMODE != unix.O_RDONLY {
+		return nil // mkdir, creat, symlink: FakeCreate rows with no flags argument
 	}
 	id, ok := isProcStatus(t.argHost[0])
 	if !ok {
