@@ -152,9 +152,9 @@ func (r *Resolver) Resolve(dir, path string, follow bool) (Result, error) {
 	if len(path) >= pathMax {
 		return Result{}, fail(path, unix.ENAMETOOLONG)
 	}
-	if res, ok := r.fastResolve(dir, path, follow); ok {
+	if res, ok, err := r.fastResolve(dir, path, follow); ok {
 		Counts.Fast.Add(1)
-		return res, nil
+		return res, err
 	}
 	Counts.Walk.Add(1)
 	return r.walk(dir, path, follow)
@@ -264,8 +264,11 @@ func (r *Resolver) walk(dir, path string, follow bool) (Result, error) {
 			}
 			// Merged-/usr systems lead most paths through one link (/lib -> usr/lib):
 			// what follows it is usually plain again.
-			if res, ok := r.fastResolve(cur, rest, follow); ok {
-				return res, nil
+			if res, ok, err := r.fastResolve(cur, rest, follow); ok {
+				if e, isErr := err.(*Error); isErr {
+					e.Path = path
+				}
+				return res, err
 			}
 			continue
 		}
@@ -348,11 +351,15 @@ var noOpenat2 atomic.Bool
 // resolutions): a last component that does not exist (gcc's include search), checked
 // with a second openat2 of the parent; and "." and ".." inside the path (gcc's
 // lib/gcc/x86_64-linux-gnu/12/../../../../include), see dottedHost.
-// Anything else, or any error, is left to the component walk, which gives the kernel's
-// answers for the hard cases.
-func (r *Resolver) fastResolve(dir, path string, follow bool) (Result, bool) {
+// A missing directory on the way is answered too (the misses of a PATH search, of an
+// include search): ENOENT for the parent as well means the missing component comes
+// before the last, reached through directories with no symlink, so the kernel's walk of
+// the same host path fails there with ENOENT, which is the answer.
+// Anything else, or any other error, is left to the component walk, which gives the
+// kernel's answers for the hard cases.
+func (r *Resolver) fastResolve(dir, path string, follow bool) (res Result, answered bool, err error) {
 	if r.Root != "" || noOpenat2.Load() || strings.HasSuffix(path, "/") {
-		return Result{}, false
+		return Result{}, false, nil
 	}
 	dotted := false
 	for rest := path; rest != ""; {
@@ -373,25 +380,25 @@ func (r *Resolver) fastResolve(dir, path string, follow bool) (Result, bool) {
 	if dotted {
 		var ok bool
 		if guest, check, ok = r.dottedHost(guest); !ok {
-			return Result{}, false
+			return Result{}, false, nil
 		}
 	}
 	host, b := r.Table.GuestToHost(guest)
 	if b == nil || b.Guest != "/" {
-		return Result{}, false
+		return Result{}, false, nil
 	}
 	if check == "" {
 		check = host
 	}
 	if len(check) >= pathMax {
-		return Result{}, false
+		return Result{}, false, nil
 	}
 	cache := r.Dirs != nil && !dotted && guest != "/"
 	if cache {
 		if res, ok := r.Dirs.lookup(host, follow); ok {
 			Counts.Cached.Add(1)
 			res.Guest = guest
-			return res, true
+			return res, true, nil
 		}
 	}
 	how := unix.OpenHow{Flags: unix.O_PATH | unix.O_CLOEXEC, Resolve: unix.RESOLVE_NO_SYMLINKS}
@@ -404,7 +411,7 @@ func (r *Resolver) fastResolve(dir, path string, follow bool) (Result, bool) {
 			noOpenat2.Store(true)
 		}
 		if err != unix.ENOENT || dotted {
-			return Result{}, false
+			return Result{}, false, nil
 		}
 		// ENOENT under RESOLVE_NO_SYMLINKS: some component is missing and none before it
 		// is a symlink. If the parent opens the same way, it exists, holds no symlink and
@@ -413,23 +420,39 @@ func (r *Resolver) fastResolve(dir, path string, follow bool) (Result, bool) {
 		// A name over NAME_MAX is the walk's to refuse (ENAMETOOLONG): procfs and sysfs
 		// do not check the length themselves and say ENOENT (found in review).
 		if len(host)-strings.LastIndexByte(host, '/')-1 > nameMax {
-			return Result{}, false
+			return Result{}, false, nil
 		}
 		fd, err = unix.Openat2(unix.AT_FDCWD, parent(host), &how)
+		if err == unix.ENOENT && !overlongComponent(host) {
+			return Result{}, true, failAt(path, unix.ENOENT, host, "")
+		}
 		if err != nil {
-			return Result{}, false
+			return Result{}, false, nil
 		}
 		unix.Close(fd)
 		if cache {
 			r.Dirs.add(parent(host))
 		}
-		return Result{Host: host, Guest: guest, Exists: false}, true
+		return Result{Host: host, Guest: guest, Exists: false}, true, nil
 	}
 	unix.Close(fd)
 	if cache {
 		r.Dirs.add(parent(host))
 	}
-	return Result{Host: host, Guest: guest, Exists: true}, true
+	return Result{Host: host, Guest: guest, Exists: true}, true, nil
+}
+
+// overlongComponent reports whether a component of p is longer than NAME_MAX: the walk
+// refuses it itself (ENAMETOOLONG), where procfs and sysfs say ENOENT.
+func overlongComponent(p string) bool {
+	for p != "" {
+		var c string
+		c, p, _ = strings.Cut(p, "/")
+		if len(c) > nameMax {
+			return true
+		}
+	}
+	return false
 }
 
 // dottedHost handles "." and ".." for fastResolve. Once openat2 has confirmed that no
