@@ -1,6 +1,10 @@
 package tracer
 
-import "golang.org/x/sys/unix"
+import (
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
 
 // regs is a tracee's register file at a stop. On x86_64 PTRACE_GETREGS/SETREGS move the
 // whole user_regs_struct in one call.
@@ -18,6 +22,9 @@ func (r *regs) sysno() int { return int(int64(r.r.Orig_rax)) }
 // setSysno changes the syscall about to run; -1 skips it (rax then is the result).
 func (r *regs) setSysno(nr int) { r.r.Orig_rax = uint64(int64(nr)) }
 
+// arg is syscall argument i (0-5). Another index is a broken table row or caller (a -1
+// "no such argument"): it panics, as the arm64 register array's index does, so that the
+// amd64 tests find it too.
 func (r *regs) arg(i int) uint64 {
 	switch i {
 	case 0:
@@ -30,9 +37,10 @@ func (r *regs) arg(i int) uint64 {
 		return r.r.R10
 	case 4:
 		return r.r.R8
-	default:
+	case 5:
 		return r.r.R9
 	}
+	panic("tracer: syscall argument " + strconv.Itoa(i))
 }
 
 func (r *regs) setArg(i int, v uint64) {
@@ -47,8 +55,10 @@ func (r *regs) setArg(i int, v uint64) {
 		r.r.R10 = v
 	case 4:
 		r.r.R8 = v
-	default:
+	case 5:
 		r.r.R9 = v
+	default:
+		panic("tracer: syscall argument " + strconv.Itoa(i))
 	}
 }
 

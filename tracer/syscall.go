@@ -256,7 +256,7 @@ func (tr *tracer) translatePaths(t *tracee, e *syscalls.Entry) error {
 		if err == nil && k < len(guests) {
 			guests[k], hosts[k] = res.Guest, res.Host
 		}
-		if err == nil && own && res.Host == tr.table.Rootfs() {
+		if err == nil && own && res.Host == tr.rootHost(t) {
 			// The guest's root as the entry a call makes, removes or renames: the
 			// host's "/" fails every such call as natively, on LAST_ROOT and with the
 			// kernel's own checks first, where the rootfs's directory would be judged
@@ -332,6 +332,16 @@ func ownsLastComponent(t *tracee, e *syscalls.Entry, k int) bool {
 		return err == nil && flags&unix.O_CREAT != 0
 	}
 	return false
+}
+
+// rootHost is the host directory of the task's root: the rootfs, or where the guest
+// chrooted.
+func (tr *tracer) rootHost(t *tracee) string {
+	if t.fs.root != "" {
+		h, _ := tr.table.GuestToHost(t.fs.root)
+		return h
+	}
+	return tr.table.Rootfs()
 }
 
 // removes reports whether e removes or renames the entry its path names.

@@ -219,13 +219,19 @@ func start(sp *spec, role string, uid, gid int, flags uintptr) (pid int, wait fu
 	}
 	statR, statW, err := os.Pipe()
 	if err != nil {
+		cfgR.Close()
+		cfgW.Close()
 		return 0, nil, err
 	}
 	// The pipes keep their numbers in the child (inherited: close-on-exec is cleared for
 	// the fork), so that every descriptor groot was given, 3 and up included, reaches
 	// the guest as it would natively (a script's `3>log`, a make jobserver's fds).
+	// (Nothing else in groot forks at this point, which would inherit them too.)
 	for _, f := range []*os.File{cfgR, statW} {
 		if _, err := unix.FcntlInt(f.Fd(), unix.F_SETFD, 0); err != nil {
+			for _, f := range []*os.File{cfgR, cfgW, statR, statW} {
+				f.Close()
+			}
 			return 0, nil, err
 		}
 	}
