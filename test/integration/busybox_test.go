@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/groot-sandbox/groot/test/fixtures"
 )
 
 // nativeCase is a command whose groot output must equal its native output.
@@ -349,5 +351,54 @@ func TestDescriptorsPassedOn(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestMountPointEntriesStayInRootfs: the entries made for binding mount points are made
+// and removed in the rootfs only: a guest that puts a symlink to a host directory in
+// place of the entry's directory does not get groot to remove the host's entry of that
+// name at exit, and a symlink in the rootfs on the way makes nothing outside it.
+func TestMountPointEntriesStayInRootfs(t *testing.T) {
+	root := filepath.Join(work, "mp-rootfs")
+	if err := fixtures.CopyTree(rootfs, root); err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(root)
+	victim := filepath.Join(work, "mp-victim")
+	for _, d := range []string{filepath.Join(victim, "sub"), filepath.Join(work, "mp-src")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer os.RemoveAll(victim)
+	if err := os.Symlink(victim, filepath.Join(root, "opt2")); err != nil {
+		t.Fatal(err)
+	}
+	chownTree(t, work)
+	for _, m := range modes() {
+		if !strings.HasPrefix(m.Name, "ptrace") {
+			continue // the namespace engine makes no entries in the rootfs
+		}
+		t.Run(m.Name, func(t *testing.T) {
+			args := append(append([]string{}, m.Args...), "-r", root, "-b", filepath.Join(work, "mp-src")+":/etc/sub", "-b", filepath.Join(work, "mp-src")+":/opt2/new!",
+				"sh", "-c", "ls /etc | grep -x sub && mv /etc /etc.old && ln -s "+victim+" /etc && echo moved")
+			got := run(t, work, m.Env, true, grootBin, args...)
+			if got.Code != 0 || got.Stdout != "sub\nmoved\n" {
+				t.Errorf("%v", got)
+			}
+			if _, err := os.Stat(filepath.Join(victim, "sub")); err != nil {
+				t.Errorf("the host directory outside the rootfs was removed: %v", err)
+			}
+			if _, err := os.Lstat(filepath.Join(victim, "new")); err == nil {
+				t.Errorf("an entry was made outside the rootfs, through the rootfs's symlink")
+			}
+			if _, err := os.Lstat(filepath.Join(root, "etc.old", "sub")); err == nil {
+				t.Errorf("the entry made for the run stayed in the rootfs")
+			}
+			os.Remove(filepath.Join(root, "etc"))
+			if err := os.Rename(filepath.Join(root, "etc.old"), filepath.Join(root, "etc")); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
