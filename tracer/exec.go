@@ -14,9 +14,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// maxArgs bounds how many argv entries the tracer reads (the kernel's own bound is
-// MAX_ARG_STRINGS, 0x7FFFFFFF, but argv+envp must fit in a quarter of the stack rlimit).
-const maxArgs = 1 << 17
+// maxArgs bounds how many argv entries the tracer reads. The kernel's own bound is
+// MAX_ARG_STRINGS (0x7FFFFFFF), but argv and envp, each string with its pointer (at
+// least 9 bytes), must fit in a quarter of the stack rlimit and never more than 6 MiB
+// (fs/exec.c, bprm_stack_limits: _STK_LIM / 4 * 3): fewer than 700,000 entries.
+const maxArgs = 1 << 20
 
 // enterExecve plans the exec in guest space (package binfmt) and points the kernel at
 // what must really run: the program itself when it is static, else the guest's ELF
@@ -263,7 +265,9 @@ func readArgv(tid int, addr uint64, filename memWindow) ([]string, error) {
 			}
 			if !ok {
 				var err error
-				if s, err = readStringMax(tid, p, buf, argStrMax); err != nil {
+				if s, err = readStringMax(tid, p, buf, argStrMax); err == unix.ENAMETOOLONG {
+					return nil, unix.E2BIG // longer than MAX_ARG_STRLEN (fs/exec.c, copy_strings)
+				} else if err != nil {
 					return nil, unix.EFAULT
 				}
 			}

@@ -109,6 +109,9 @@ func TestSameAsNative(t *testing.T) {
 		// CLONE_FS: a vfork-style clone that shares it moves its parent's cwd; a thread
 		// that unshares it moves alone.
 		{name: "clone-fs", cmd: []string{"clonefs"}},
+		// execve's argument limits are the kernel's: many short arguments (the tracer
+		// reads them all), one string of MAX_ARG_STRLEN (E2BIG, not EFAULT).
+		{name: "exec-argument-limits", cmd: []string{"execargs", "190000", "1", "1", "131071", "1", "131072"}},
 		{name: "symlink-readlink-rename", cmd: []string{"sh", "-c", "cd /tmp && rm -rf d && mkdir d && ln -s ../etc/passwd d/l && readlink d/l && head -1 d/l && mv d e && ls e && rm -r e"}},
 	}
 	for _, c := range cases {
