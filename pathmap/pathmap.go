@@ -358,7 +358,7 @@ var noOpenat2 atomic.Bool
 // Anything else, or any other error, is left to the component walk, which gives the
 // kernel's answers for the hard cases.
 func (r *Resolver) fastResolve(dir, path string, follow bool) (res Result, answered bool, err error) {
-	if r.Root != "" || noOpenat2.Load() || strings.HasSuffix(path, "/") {
+	if r.Root != "" || noOpenat2.Load() || strings.HasSuffix(path, "/") && path != "/" {
 		return Result{}, false, nil
 	}
 	dotted := false
@@ -393,7 +393,12 @@ func (r *Resolver) fastResolve(dir, path string, follow bool) (res Result, answe
 	if len(check) >= pathMax {
 		return Result{}, false, nil
 	}
-	cache := r.Dirs != nil && !dotted && guest != "/"
+	if guest == "/" && !dotted {
+		// The rootfs itself: bindings.New checked that it is a directory, and a stat of it
+		// tells the rest (python stats "/" for the '' entry of sys.path at every import).
+		return Result{Host: host, Guest: guest, Exists: true}, true, nil
+	}
+	cache := r.Dirs != nil && !dotted
 	if cache {
 		if res, ok := r.Dirs.lookup(host, follow); ok {
 			Counts.Cached.Add(1)

@@ -156,7 +156,7 @@ func TestResolve(t *testing.T) {
 // component walk gives wherever it answers, and that it answers for plain paths.
 func TestFastResolveAgreesWithWalk(t *testing.T) {
 	_, _, r := fixture(t)
-	paths := []string{"/etc/passwd", "etc/passwd", "//etc//passwd", "/etc/alt", "/lib/libc.so", "/usr/lib/libc.so",
+	paths := []string{"/", "/etc/passwd", "etc/passwd", "//etc//passwd", "/etc/alt", "/lib/libc.so", "/usr/lib/libc.so",
 		"/usr/lib", "/usr/lib/", "/usr/./lib", "/mnt/data/file", "/mnt/data", "/etc/newfile", "/nope/file", "/dangling",
 		"/etc/passwd/x", "/loopa", "/n1", "/file", "/noperm/secret", "/chain1", "/up2/passwd",
 		"/usr/lib/../lib/libc.so", "/usr/../etc/passwd", "../etc/passwd", "./passwd", "/nope/../etc/passwd",
@@ -189,7 +189,7 @@ func TestFastResolveAgreesWithWalk(t *testing.T) {
 			}
 		}
 	}
-	for _, p := range []string{"/etc/passwd", "usr/lib/libc.so", "/usr//lib", "/usr/./lib", "/etc/newfile", "/usr/lib/../../etc/passwd", "/nope/newfile", "/nope/deeper/file"} {
+	for _, p := range []string{"/etc/passwd", "usr/lib/libc.so", "/usr//lib", "/usr/./lib", "/etc/newfile", "/usr/lib/../../etc/passwd", "/nope/newfile", "/nope/deeper/file", "/"} {
 		if _, ok, _ := r.fastResolve("/", p, true); !ok {
 			t.Errorf("fast path did not answer for %q", p)
 		}
@@ -209,7 +209,7 @@ func TestDirCacheAgreesWithWalk(t *testing.T) {
 	_, _, r := fixture(t)
 	r.Dirs = NewDirCache()
 	defer r.Dirs.Flush()
-	paths := []string{"/etc/passwd", "etc/passwd", "//etc//passwd", "/etc/alt", "/lib/libc.so", "/usr/lib/libc.so",
+	paths := []string{"/", "/etc/passwd", "etc/passwd", "//etc//passwd", "/etc/alt", "/lib/libc.so", "/usr/lib/libc.so",
 		"/usr/lib", "/mnt/data/file", "/etc/newfile", "/nope/file", "/dangling", "/etc/passwd/x", "/loopa",
 		"/n1", "/file", "/noperm/secret", "/chain1", "/up2/passwd", "/usr/lib/../lib/libc.so", "/etc/..", "/etc/."}
 	hits := 0
