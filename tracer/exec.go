@@ -1,7 +1,6 @@
 package tracer
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -95,11 +94,7 @@ func (tr *tracer) enterExecve(t *tracee, e *syscalls.Entry) error {
 			return unix.ENOENT
 		}
 		if first, err = res.Resolve(dir, filename, true); err != nil {
-			var perr *pathmap.Error
-			if errors.As(err, &perr) {
-				return perr.Errno
-			}
-			return err
+			return err // a *pathmap.Error: enter takes the errno it wraps
 		}
 		if !first.Exists {
 			return unix.ENOENT

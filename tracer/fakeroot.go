@@ -383,7 +383,7 @@ func (tr *tracer) newEntryOwner(t *tracee, path string) (uid, gid uint32) {
 	if !fr.table.HeldGroups() && uid == fr.initial.EUID && gid == fr.initial.EGID {
 		return uid, gid
 	}
-	k, dir, _, err := statPath(filepath.Dir(strings.TrimRight(path, "/")), true)
+	k, dir, _, err := statPath(filepath.Dir(trimSlashes(path)), true)
 	if err != nil {
 		return uid, gid
 	}

@@ -213,25 +213,20 @@ func (tr *tracer) exitRecvmsg(t *tracee) {
 // would leave it: "..", absolute paths and symlinks, magic links). A scoped call is
 // left to the kernel as the guest made it: its dirfd (or cwd) is the host directory of
 // the guest's, below which the kernel's walk is the guest's, bindings aside.
-func (tr *tracer) openat2How(t *tracee, howAddr uint64) (follow, scoped bool) {
-	var how [24]byte
+func (tr *tracer) openat2How(t *tracee, howAddr uint64) (how [24]byte, follow, scoped bool) {
 	if readMem(t.tid, howAddr, how[:]) != nil {
-		return true, false // the kernel answers EFAULT
+		return how, true, false // the kernel answers EFAULT
 	}
 	flags := binary.NativeEndian.Uint64(how[0:])
 	resolve := binary.NativeEndian.Uint64(how[16:])
 	follow = flags&unix.O_NOFOLLOW == 0 && flags&(unix.O_CREAT|unix.O_EXCL) != unix.O_CREAT|unix.O_EXCL &&
 		resolve&unix.RESOLVE_NO_SYMLINKS == 0
-	return follow, resolve&(unix.RESOLVE_BENEATH|unix.RESOLVE_IN_ROOT) != 0
+	return how, follow, resolve&(unix.RESOLVE_BENEATH|unix.RESOLVE_IN_ROOT) != 0
 }
 
-// clearScope gives the kernel a copy of struct open_how without RESOLVE_BENEATH and
-// RESOLVE_IN_ROOT.
-func (tr *tracer) clearScope(t *tracee, howAddr uint64) {
-	var how [24]byte
-	if readMem(t.tid, howAddr, how[:]) != nil {
-		return
-	}
+// clearScope gives the kernel a copy of struct open_how (how, as openat2How read it)
+// without RESOLVE_BENEATH and RESOLVE_IN_ROOT.
+func (tr *tracer) clearScope(t *tracee, how [24]byte) {
 	resolve := binary.NativeEndian.Uint64(how[16:])
 	binary.NativeEndian.PutUint64(how[16:], resolve&^(unix.RESOLVE_BENEATH|unix.RESOLVE_IN_ROOT))
 	if a := t.alloc(len(how)); writeMem(t.tid, a, how[:]) == nil {

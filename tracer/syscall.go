@@ -498,8 +498,9 @@ func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg, shortcut, own bo
 		// symbolic link, then open() fails regardless").
 		follow = flags&unix.O_NOFOLLOW == 0 && flags&(unix.O_CREAT|unix.O_EXCL) != unix.O_CREAT|unix.O_EXCL
 	case syscalls.Openat2How:
+		var how [24]byte
 		var scoped bool
-		if follow, scoped = tr.openat2How(t, flags); scoped {
+		if how, follow, scoped = tr.openat2How(t, flags); scoped {
 			if !tr.bindingWithin(t, p) {
 				// Untranslated, and no host path for fake root's handlers to act on: the
 				// kernel resolves the guest's string within the dirfd (openat2How).
@@ -510,7 +511,7 @@ func (tr *tracer) resolveArgBase(t *tracee, p syscalls.PathArg, shortcut, own bo
 			// guest walk resolves the path, and the scope flags, which refuse the
 			// absolute host path it gives, are cleared (BENEATH then is not enforced;
 			// IN_ROOT at the guest's root, the common case, is the guest walk itself).
-			tr.clearScope(t, flags)
+			tr.clearScope(t, how)
 		}
 	}
 	dotdot := false

@@ -180,7 +180,7 @@ func Run(cfg *config.Config) (int, error) {
 	// internal/sigforward); job-control stops are
 	// swallowed. Handlers, unlike SIG_IGN, are reset by execve, so the guest starts with
 	// default dispositions.
-	if err := sigforward.Forward(unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP, unix.SIGUSR1, unix.SIGUSR2); err != nil {
+	if err := sigforward.Forward(sigforward.Passed...); err != nil {
 		return 0, err
 	}
 	if err := sigforward.Swallow(unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/groot-sandbox/groot/internal/execerr"
 	"github.com/groot-sandbox/groot/internal/memexec"
+	"github.com/groot-sandbox/groot/internal/sigforward"
 	"golang.org/x/sys/unix"
 )
 
@@ -102,7 +103,9 @@ func cStrings(ss []string) ([]*byte, error) {
 // kills whatever is left in the namespace.
 func initMain(sp *spec, argv []string, status *os.File) int {
 	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
+	for _, s := range sigforward.Passed {
+		signal.Notify(sigs, s)
+	}
 	attr := &os.ProcAttr{Env: sp.Env, Files: []*os.File{os.Stdin, os.Stdout, os.Stderr}}
 	proc, err := os.StartProcess(sp.Command[0], argv, attr)
 	if err != nil && errnoOf(err) == unix.ENOEXEC {

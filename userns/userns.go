@@ -135,7 +135,7 @@ func Run(cfg *config.Config) (int, error) {
 	//
 	// Signals aimed at groot are passed on to the guest as a process sent them; the
 	// terminal's reach it directly through the process group it shares with groot.
-	if err := sigforward.Forward(unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2); err != nil {
+	if err := sigforward.Forward(sigforward.Passed...); err != nil {
 		return 0, err
 	}
 	// Processes the guest leaves behind are reparented to groot, which waits for them

@@ -25,6 +25,11 @@ var (
 	pending uint32
 )
 
+// Passed are the signals both engines pass on from groot to the guest (and the PID
+// namespace's inits, userns/isolate.go and the assembled userns/pid1, to the guest they
+// start, whose signal set must say the same).
+var Passed = []unix.Signal{unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP, unix.SIGUSR1, unix.SIGUSR2}
+
 // kernelSkip has bit N set for the signals that are not passed on when the kernel made
 // them: SIGINT and SIGQUIT, which the terminal sends to its whole foreground process
 // group (the guest included: it shares groot's). A hangup's SIGHUP is passed on: the
